@@ -1,0 +1,35 @@
+"""``photogenic demo``: the main job on the embedded default data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from photogenic.cli.common import config_options, resolve_config
+from photogenic.demo import DemoConfig, run_demo
+from photogenic.demo.report import format_summary
+from photogenic.runs import RunDir
+
+
+@click.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs/demo"),
+    show_default=True,
+    help="Output folder for every stage of the demo.",
+)
+@config_options
+def demo(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
+    """Run the quality-tuning pipeline end to end on the haystack world (no downloads)."""
+    config = resolve_config(DemoConfig, config_path, overrides)
+    run = RunDir(out, "demo")
+    run.write_config(config)
+    try:
+        summary = run_demo(out, config)
+        run.write_summary(summary)
+    finally:
+        run.close()
+    click.echo(format_summary(summary))
+    click.echo(f"\nwrote {out}/summary.json")

@@ -1,0 +1,73 @@
+"""Typed configs: YAML, dotted overrides, unknown keys and wrong types are errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from photogenic.config import load_config
+from photogenic.errors import ConfigError
+
+
+@dataclass
+class Inner:
+    rate: float = 0.1
+    names: list[str] = field(default_factory=lambda: ["a"])
+
+
+@dataclass
+class Outer:
+    steps: int = 10
+    mode: Literal["fast", "slow"] = "fast"
+    path: Path | None = None
+    inner: Inner = field(default_factory=Inner)
+
+
+def test_defaults_yaml_and_overrides_apply_in_order(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("steps: 20\ninner:\n  rate: 0.5\n")
+    cfg = load_config(Outer, cfg_file, ["inner.rate=0.25", "mode=slow", "inner.names=[x, y]"])
+    assert cfg.steps == 20
+    assert cfg.inner.rate == 0.25
+    assert cfg.mode == "slow"
+    assert cfg.inner.names == ["x", "y"]
+    assert cfg.path is None
+
+
+def test_int_is_accepted_for_float_and_path_is_typed() -> None:
+    cfg = load_config(Outer, None, ["inner.rate=1", "path=/tmp/x"])
+    assert cfg.inner.rate == 1.0 and isinstance(cfg.inner.rate, float)
+    assert cfg.path == Path("/tmp/x")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("stepz=3", "unknown key 'stepz'"),
+        ("inner.ratee=3", "inner: unknown key 'ratee'"),
+        ("steps=abc", "steps: expected an integer"),
+        ("mode=medium", "mode: expected one of ['fast', 'slow']"),
+        ("inner.names=3", "inner.names: expected a list"),
+        ("novalue", "expected key=value"),
+    ],
+)
+def test_bad_overrides_name_the_key(override: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_config(Outer, None, [override])
+
+
+def test_bad_yaml_files_are_reported_with_their_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(Outer, missing)
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- 1\n- 2\n")
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(Outer, listy)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("steps: [1,\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(Outer, broken)
