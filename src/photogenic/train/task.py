@@ -1,0 +1,61 @@
+"""What the single loop trains: a task supplies modules, batches and losses; the loop does the rest.
+
+Pretraining, quality-tuning and autoencoder training are tasks (plus a recipe config), not copies
+of a training script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+LossPhase = tuple[str, torch.Tensor, dict[str, float]]
+
+
+class TrainingTask:
+    """Base class of everything the loop can train.
+
+    Subclasses implement ``modules``, ``num_items``, ``load_batch`` and ``training_step``; the rest
+    has defaults for the common one-optimizer case.
+    """
+
+    def modules(self) -> dict[str, nn.Module]:
+        """Every module with trainable parameters, by name (checkpointed and exported)."""
+        raise NotImplementedError
+
+    def optimizer_groups(self) -> dict[str, list[str]]:
+        """Optimizer name -> names of the modules it updates (default: one optimizer for all)."""
+        return {"main": list(self.modules())}
+
+    def ema_modules(self) -> list[str]:
+        """Modules whose weights get an exponential moving average (default: all)."""
+        return list(self.modules())
+
+    @property
+    def num_items(self) -> int:
+        """How many training items there are (the batch plan draws indices below this)."""
+        raise NotImplementedError
+
+    def load_batch(self, indices: list[int]) -> Any:
+        """The batch for these item indices (collated, on CPU)."""
+        raise NotImplementedError
+
+    def training_step(
+        self, batch: Any, modules: dict[str, nn.Module], step: int, generator: torch.Generator
+    ) -> Iterator[LossPhase]:
+        """Yield ``(optimizer_name, loss, logs)`` phases; the loop back-propagates and steps each
+        before resuming (a GAN yields the generator's loss, then the discriminator's)."""
+        raise NotImplementedError
+
+    def validation_loss(self, modules: dict[str, nn.Module]) -> float | None:
+        """A held-out loss with fixed noise (lower is better), or None when there is no held-out set."""
+        return None
+
+    def export(self, modules: dict[str, nn.Module], out: Path) -> None:
+        """Write the trained model (a diffusers directory for model tasks)."""
+        for name, module in modules.items():
+            torch.save(module.state_dict(), Path(out) / f"{name}.pt")
