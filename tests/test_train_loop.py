@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from toy_task import ToyTask, toy_config
+from toy_task import ToyTask, ddp_config, toy_config
 
 from photogenic.errors import PhotogenicError
 from photogenic.train import run_training
@@ -64,7 +64,7 @@ def test_interrupted_and_resumed_run_is_bit_identical(tmp_path: Path) -> None:
 def test_kill_minus_nine_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     script = Path(__file__).with_name("toy_task.py")
-    proc = subprocess.Popen([sys.executable, str(script), str(out)])
+    proc = subprocess.Popen([sys.executable, str(script), str(out), "slow"])
     deadline = time.time() + 60
     while time.time() < deadline and len(step_checkpoints(out)) < 2:
         time.sleep(0.05)
@@ -133,3 +133,24 @@ def test_batch_plan_never_drops_an_item_and_is_deterministic() -> None:
         plan.local_batch(0, 0, 3)
     tiny = BatchPlan(n=3, batch_size=8, seed=0)  # fewer items than the batch: still every item
     assert set(tiny.global_batch(0)) == {0, 1, 2}
+
+
+def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path: Path) -> None:
+    two = tmp_path / "two"
+    script = Path(__file__).with_name("toy_task.py")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    result = subprocess.run(
+        [*cmd, str(script), str(two), "ddp"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    one = tmp_path / "one"
+    run_training(ToyTask(dropout=0.0), ddp_config(), one, progress=False)
+    a, b = _weights(one), _weights(two)
+    assert load_checkpoint(latest_checkpoint(two))["loop"]["step"] == 10
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6)
+    assert not _same(a, _weights_of_untrained()), "training changed nothing"
+
+
+def _weights_of_untrained() -> dict[str, torch.Tensor]:
+    return ToyTask(dropout=0.0).net.state_dict()

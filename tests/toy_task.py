@@ -16,12 +16,14 @@ from photogenic.train import LoopConfig, TrainingTask, run_training
 class ToyTask(TrainingTask):
     """Fit y = sin(x·w) with an MLP that uses dropout and per-step input noise (exercises the RNG)."""
 
-    def __init__(self, n: int = 37, nan_at_step: int = -1, sleep: float = 0.0) -> None:
+    def __init__(
+        self, n: int = 37, nan_at_step: int = -1, sleep: float = 0.0, dropout: float = 0.2
+    ) -> None:
         g = torch.Generator().manual_seed(1234)
         self.x = torch.randn(n, 4, generator=g)
         self.y = torch.sin(self.x @ torch.randn(4, 1, generator=g))
         torch.manual_seed(0)
-        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 1))
+        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, 1))
         self.nan_at_step = nan_at_step
         self.sleep = sleep
         self.seen: list[int] = []
@@ -37,13 +39,13 @@ class ToyTask(TrainingTask):
         self.seen.extend(indices)
         return self.x[indices], self.y[indices]
 
-    def training_step(self, batch, modules, step, generator) -> Iterator:
+    def training_step(self, batch, modules, ctx) -> Iterator:
         if self.sleep:
             time.sleep(self.sleep)
         x, y = batch
-        x = x + 0.01 * torch.randn(x.shape, generator=generator)
+        x = x + 0.01 * ctx.randn((x.shape[1],))
         loss = ((modules["net"](x) - y) ** 2).mean()
-        if step == self.nan_at_step:
+        if ctx.step == self.nan_at_step:
             loss = loss * float("nan")
         yield "main", loss, {"loss": float(loss.detach())}
 
@@ -62,5 +64,14 @@ def toy_config(**kw) -> LoopConfig:
     return cfg
 
 
-if __name__ == "__main__":  # python tests/toy_task.py OUT  (slow steps, to be killed)
-    run_training(ToyTask(sleep=0.05), toy_config(max_steps=200), Path(sys.argv[1]), progress=False)
+def ddp_config() -> LoopConfig:
+    """Settings shared by the one-process and two-process runs of the multi-process test."""
+    return toy_config(max_steps=10, ema_decay=0.0)
+
+
+if __name__ == "__main__":
+    out, mode = Path(sys.argv[1]), sys.argv[2]
+    if mode == "slow":  # slow steps, to be killed with SIGKILL
+        run_training(ToyTask(sleep=0.05), toy_config(max_steps=200), out, progress=False)
+    elif mode == "ddp":  # launched by torchrun with several processes
+        run_training(ToyTask(dropout=0.0), ddp_config(), out, progress=False)

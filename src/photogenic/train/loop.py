@@ -31,7 +31,7 @@ from photogenic.train.checkpoint import (
 from photogenic.train.config import LoopConfig, OptimizerConfig
 from photogenic.train.plan import BatchPlan
 from photogenic.train.seeding import seed_step
-from photogenic.train.task import TrainingTask
+from photogenic.train.task import StepContext, TrainingTask
 
 
 @dataclass
@@ -112,9 +112,8 @@ def run_training(
         generator = seed_step(config.seed, step, accelerator.process_index)
         indices = plan.local_batch(step, accelerator.process_index, accelerator.num_processes)
         batch = task.load_batch(indices)
-        logs = _run_phases(
-            task, batch, prepared, step, generator, optimizers, schedulers, config, accelerator
-        )
+        ctx = StepContext(config.seed, step, indices, generator)
+        logs = _run_phases(task, batch, prepared, ctx, optimizers, schedulers, config, accelerator)
         if ema is not None:
             ema.step(ema_params)
         state.step += 1
@@ -156,12 +155,10 @@ def run_training(
     }
 
 
-def _run_phases(
-    task, batch, prepared, step, generator, optimizers, schedulers, config, accelerator
-):
+def _run_phases(task, batch, prepared, ctx, optimizers, schedulers, config, accelerator):
     """Back-propagate and apply each loss phase the task yields for this step."""
     logs: dict[str, float] = {}
-    phases = task.training_step(batch, prepared, step, generator)
+    phases = task.training_step(batch, prepared, ctx)
     while True:
         with accelerator.autocast():
             try:
@@ -170,7 +167,7 @@ def _run_phases(
                 break
         if not torch.isfinite(loss.detach()).all():
             raise PhotogenicError(
-                f"the {name} loss became {loss.item()} at step {step}; stopped without saving this "
+                f"the {name} loss became {loss.item()} at step {ctx.step}; stopped without saving this "
                 f"state (the last good checkpoint is kept; lower the learning rate and resume)"
             )
         for opt in optimizers.values():

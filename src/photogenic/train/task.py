@@ -13,7 +13,47 @@ from typing import Any
 import torch
 from torch import nn
 
+from photogenic.train.seeding import derive_seed
+
 LossPhase = tuple[str, torch.Tensor, dict[str, float]]
+
+
+class StepContext:
+    """Where a training step stands, and its randomness.
+
+    Random draws that belong to an item (diffusion noise, timesteps) come from per-item generators
+    seeded by ``(seed, step, item index)``, so a batch split over any number of processes draws
+    exactly the same numbers for each item as one process would.
+    """
+
+    def __init__(
+        self, seed: int, step: int, indices: list[int], generator: torch.Generator
+    ) -> None:
+        self.seed = seed
+        self.step = step
+        self.indices = indices
+        self.generator = generator  # this process's generator for draws that are not per item
+
+    def item_generators(self, stream: str) -> list[torch.Generator]:
+        """One generator per item of the batch for the named random ``stream``."""
+        return [
+            torch.Generator().manual_seed(derive_seed(self.seed, self.step, index, stream))
+            for index in self.indices
+        ]
+
+    def randn(self, shape: tuple[int, ...], stream: str = "noise") -> torch.Tensor:
+        """Standard normal draws of ``shape`` for each item, stacked to ``(batch, *shape)``."""
+        return torch.stack([torch.randn(shape, generator=g) for g in self.item_generators(stream)])
+
+    def rand(self, stream: str = "uniform") -> torch.Tensor:
+        """One uniform [0, 1) draw per item, shape ``(batch,)``."""
+        return torch.cat([torch.rand(1, generator=g) for g in self.item_generators(stream)])
+
+    def randint(self, low: int, high: int, stream: str = "int") -> torch.Tensor:
+        """One integer in ``[low, high)`` per item, shape ``(batch,)``."""
+        return torch.cat(
+            [torch.randint(low, high, (1,), generator=g) for g in self.item_generators(stream)]
+        )
 
 
 class TrainingTask:
@@ -45,7 +85,7 @@ class TrainingTask:
         raise NotImplementedError
 
     def training_step(
-        self, batch: Any, modules: dict[str, nn.Module], step: int, generator: torch.Generator
+        self, batch: Any, modules: dict[str, nn.Module], ctx: StepContext
     ) -> Iterator[LossPhase]:
         """Yield ``(optimizer_name, loss, logs)`` phases; the loop back-propagates and steps each
         before resuming (a GAN yields the generator's loss, then the discriminator's)."""
