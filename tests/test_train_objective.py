@@ -1,0 +1,82 @@
+"""The diffusion objective: targets, noise offset, min-SNR weighting, per-item randomness."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from diffusers import DDPMScheduler
+
+from photogenic.errors import PhotogenicError
+from photogenic.train.objective import (
+    DiffusionObjectiveConfig,
+    diffusion_loss,
+    diffusion_target,
+    draw_noise,
+    noisy_inputs,
+)
+from photogenic.train.task import StepContext
+
+
+def _ctx(indices: list[int], step: int = 3) -> StepContext:
+    return StepContext(seed=7, step=step, indices=indices, generator=torch.Generator())
+
+
+def test_each_item_draws_the_same_noise_whatever_the_batch_split() -> None:
+    latents = torch.zeros(4, 16, 8, 8)
+    whole = draw_noise(latents, _ctx([10, 11, 12, 13]), 0.1)
+    halves = torch.cat(
+        [draw_noise(latents[:2], _ctx([10, 11]), 0.1), draw_noise(latents[2:], _ctx([12, 13]), 0.1)]
+    )
+    assert torch.equal(whole, halves)
+    assert not torch.equal(whole, draw_noise(latents, _ctx([10, 11, 12, 13], step=4), 0.1))
+
+
+def test_noise_offset_adds_a_per_channel_constant() -> None:
+    latents = torch.zeros(64, 4, 16, 16)
+    plain = draw_noise(latents, _ctx(list(range(64))), 0.0)
+    offset = draw_noise(latents, _ctx(list(range(64))), 0.5)
+    shift = offset - plain
+    # the difference is constant over each item's channel plane, with std ≈ 0.5 across items
+    assert torch.allclose(shift, shift[..., :1, :1].expand_as(shift), atol=1e-6)
+    assert 0.4 < shift[:, :, 0, 0].std().item() < 0.6
+    # the per-channel means of the noise spread more with the offset (paper §3.4)
+    assert offset.mean(dim=(2, 3)).std() > 3 * plain.mean(dim=(2, 3)).std()
+
+
+def test_targets_follow_the_prediction_type() -> None:
+    scheduler = DDPMScheduler(num_train_timesteps=1000)
+    latents, noise = torch.randn(2, 4, 4, 4), torch.randn(2, 4, 4, 4)
+    t = torch.tensor([10, 900])
+    assert torch.equal(diffusion_target(scheduler, latents, noise, t, "epsilon"), noise)
+    assert torch.equal(diffusion_target(scheduler, latents, noise, t, "sample"), latents)
+    v = diffusion_target(scheduler, latents, noise, t, "v_prediction")
+    a = scheduler.alphas_cumprod[t].sqrt().view(-1, 1, 1, 1)
+    s = (1 - scheduler.alphas_cumprod[t]).sqrt().view(-1, 1, 1, 1)
+    torch.testing.assert_close(v, a * noise - s * latents)
+    with pytest.raises(PhotogenicError, match="prediction_type 'x0'"):
+        diffusion_target(scheduler, latents, noise, t, "x0")
+
+
+def test_min_snr_weighting_matches_a_hand_computation() -> None:
+    scheduler = DDPMScheduler(num_train_timesteps=1000)
+    t = torch.tensor([5, 800])
+    pred, target = torch.zeros(2, 1, 2, 2), torch.ones(2, 1, 2, 2)
+    ac = scheduler.alphas_cumprod[t]
+    snr = ac / (1 - ac)
+    expected = (torch.clamp(snr, max=5.0) / snr).mean()
+    got = diffusion_loss(pred, target, scheduler, t, "epsilon", snr_gamma=5.0)
+    torch.testing.assert_close(got, expected)
+    assert snr[0] > 5 > snr[1]  # the low-noise step is down-weighted, the high-noise one is not
+    assert diffusion_loss(pred, target, scheduler, t, "epsilon") == 1.0
+
+
+def test_noisy_inputs_use_the_scheduler_prediction_type_by_default() -> None:
+    scheduler = DDPMScheduler(num_train_timesteps=1000, prediction_type="v_prediction")
+    latents = torch.randn(3, 4, 4, 4)
+    noisy, t, noise, target, kind = noisy_inputs(
+        scheduler, latents, _ctx([0, 1, 2]), DiffusionObjectiveConfig()
+    )
+    assert kind == "v_prediction"
+    torch.testing.assert_close(noisy, scheduler.add_noise(latents, noise, t))
+    torch.testing.assert_close(target, scheduler.get_velocity(latents, noise, t))
+    assert ((t >= 0) & (t < 1000)).all()
