@@ -151,5 +151,3 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
     if isinstance(tp, type) and isinstance(value, tp):
         return value
     raise ConfigError(f"{key}: unsupported value {value!r} for type {tp}")
-
-

@@ -31,7 +31,9 @@ class RunDir:
 
     def write_config(self, config: Any, **extra: Any) -> None:
         """Write the resolved config (a dataclass or mapping) plus command arguments to ``config.yaml``."""
-        body = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config or {})
+        body = (
+            dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(config or {})
+        )
         doc = {"command": self.command, "photogenic_version": __version__, **extra, "config": body}
         atomic_write_text(self.path / "config.yaml", yaml.safe_dump(_plain(doc), sort_keys=False))
 

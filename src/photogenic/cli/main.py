@@ -17,11 +17,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from photogenic.cli import data, demo, world
+    from photogenic.cli import data, demo, train, world
 
     cli.add_command(world.world)
     cli.add_command(data.data)
     cli.add_command(demo.demo)
+    cli.add_command(train.train)
 
 
 _register()

@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -36,7 +37,7 @@ class DatasetWriter:
                     f"{self.metadata_path} already exists; choose an empty --out folder"
                 )
             self.file_names = _recover_metadata(self.metadata_path)
-        self._meta = open(self.metadata_path, "a", encoding="utf-8")
+        self._meta = open(self.metadata_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
 
     def __enter__(self) -> DatasetWriter:
         return self
@@ -52,11 +53,7 @@ class DatasetWriter:
 
     def add_bytes(self, file_name: str, data: bytes, text: str, **columns: Any) -> None:
         """Write encoded image ``data`` as ``file_name`` with caption ``text`` and extra columns."""
-        target = self._target(file_name)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        self._append_row(file_name, text, columns)
+        self.add_entry(file_name, text, columns, data=data)
 
     def add_image(
         self, file_name: str, image: Image.Image, text: str, *, quality: int = 95, **columns: Any
@@ -71,11 +68,46 @@ class DatasetWriter:
         self.add_bytes(file_name, buf.getvalue(), text, **columns)
 
     def add_file(
-        self, file_name: str, source: str | Path, text: str, *, mode: LinkMode = "copy", **columns: Any
+        self,
+        file_name: str,
+        source: str | Path,
+        text: str,
+        *,
+        mode: LinkMode = "copy",
+        **columns: Any,
     ) -> None:
         """Add an existing image file by copying, hard-linking or symlinking it (no re-encode)."""
+        self.add_entry(file_name, text, columns, source=source, mode=mode)
+
+    def add_entry(
+        self,
+        file_name: str,
+        text: str,
+        columns: Mapping[str, Any] | None = None,
+        *,
+        data: bytes | None = None,
+        source: str | Path | None = None,
+        mode: LinkMode = "copy",
+    ) -> None:
+        """Add an image given as encoded ``data`` or an existing ``source`` file (linked per ``mode``).
+
+        ``columns`` is a mapping, so any column name works (even ``source`` or ``mode``), except
+        the reserved ``file_name`` and ``text``.
+        """
+        columns = dict(columns or {})
+        reserved = {"file_name", "text"} & set(columns)
+        if reserved:
+            raise PhotogenicError(f"{file_name}: column(s) {sorted(reserved)} are reserved")
+        if (data is None) == (source is None):
+            raise PhotogenicError(f"{file_name}: give exactly one of data or source")
         target = self._target(file_name)
-        source = Path(source)
+        if data is not None:
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+            self._append_row(file_name, text, columns)
+            return
+        source = Path(source)  # type: ignore[arg-type]
         if target.exists() or target.is_symlink():
             target.unlink()
         if mode == "hardlink":
@@ -101,7 +133,9 @@ class DatasetWriter:
     def _target(self, file_name: str) -> Path:
         rel = PurePosixPath(file_name)
         if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.name == METADATA:
-            raise PhotogenicError(f"file_name {file_name!r}: expected a relative path inside the dataset")
+            raise PhotogenicError(
+                f"file_name {file_name!r}: expected a relative path inside the dataset"
+            )
         if file_name in self.file_names:
             raise PhotogenicError(f"file_name {file_name!r} is already in {self.metadata_path}")
         target = self.root / rel

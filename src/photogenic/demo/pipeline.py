@@ -32,7 +32,12 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
     """Run the demo into ``out``; returns the summary (also written by the CLI)."""
     world_dir = out / "world"
     world = make_world(
-        world_dir, config.pool_size, config.seed, config.world, workers=config.workers, progress=progress
+        world_dir,
+        config.pool_size,
+        config.seed,
+        config.world,
+        workers=config.workers,
+        progress=progress,
     )
     checked = check_pool(world_dir, progress=progress)
     return {"world": world, "pool_check": checked}

@@ -12,7 +12,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     errors = ", ".join(f"{k}={v}" for k, v in sorted(check["errors"].items())) or "none"
     rows = [
         ("pool (haystack world)", f"{world['n']} items, {world['images_per_second']:.0f} img/s"),
-        ("needles (all factors good)", f"{world['needles']} ({100 * world['needle_fraction']:.1f} %)"),
+        (
+            "needles (all factors good)",
+            f"{world['needles']} ({100 * world['needle_fraction']:.1f} %)",
+        ),
         ("duplicates (exact / near)", f"{world['exact_duplicates']} / {world['near_duplicates']}"),
         ("ground-truth appeal mean", f"{world['appeal_mean']:.3f}"),
         ("decoded back safely", f"{check['decoded']} of {check['items']} (errors: {errors})"),

@@ -29,7 +29,6 @@ from photogenic.train.checkpoint import (
     step_name,
 )
 from photogenic.train.config import LoopConfig, OptimizerConfig
-from photogenic.train.plan import BatchPlan
 from photogenic.train.seeding import seed_step
 from photogenic.train.task import StepContext, TrainingTask
 
@@ -88,7 +87,7 @@ def run_training(
     for module in prepared.values():
         module.train()
 
-    plan = BatchPlan(task.num_items, config.batch_size, config.seed)
+    plan = task.batch_plan(config.batch_size, config.seed)
     metrics = MetricsLog(out, resume_step=state.step, enabled=accelerator.is_main_process)
     started, start_step = time.time(), state.step
     bar = tqdm(

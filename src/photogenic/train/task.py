@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from photogenic.train.buckets import BucketBatchPlan
+from photogenic.train.plan import BatchPlan
 from photogenic.train.seeding import derive_seed
 
 LossPhase = tuple[str, torch.Tensor, dict[str, float]]
@@ -79,6 +81,10 @@ class TrainingTask:
     def num_items(self) -> int:
         """How many training items there are (the batch plan draws indices below this)."""
         raise NotImplementedError
+
+    def batch_plan(self, batch_size: int, seed: int) -> BatchPlan | BucketBatchPlan:
+        """Which items each step draws (default: shuffled epochs over all items)."""
+        return BatchPlan(self.num_items, batch_size, seed)
 
     def load_batch(self, indices: list[int]) -> Any:
         """The batch for these item indices (collated, on CPU)."""

@@ -1,0 +1,198 @@
+"""Training a text-to-image denoiser (pretraining or quality-tuning) as a task of the single loop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from photogenic.train.buckets import BucketBatchPlan
+from photogenic.train.cache import TensorCache, content_key, module_fingerprint
+from photogenic.train.examples import Example, example_pixels
+from photogenic.train.families.base import ModelFamily
+from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
+from photogenic.train.task import LossPhase, StepContext, TrainingTask
+
+VALIDATION_STEP = -1  # validation noise is drawn as if at this step: the same every time
+
+
+@dataclass
+class DataConfig:
+    """How a dataset becomes training batches."""
+
+    resolution: int = 32  # pixels of the square bucket; other buckets keep about this area
+    bucketing: bool = True  # aspect-ratio buckets (never drop: short buckets are padded)
+    missing_caption: Literal["skip", "empty"] = "skip"  # skipped items are listed in skipped.jsonl
+    cache: bool = True  # cache VAE latents and text embeddings on disk
+    cache_dir: str = ""  # "" = <out>/cache; share one folder between runs to reuse entries
+    validation_fraction: float = 0.05  # held-out share of the data for the validation loss
+    validation_max: int = 256  # at most this many held-out items
+
+
+@dataclass
+class DiffusionTaskConfig:
+    """The model-side settings of a denoiser training run."""
+
+    family: str = ""  # "" = from the model directory's pipeline class
+    objective: DiffusionObjectiveConfig = field(default_factory=DiffusionObjectiveConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    gradient_checkpointing: bool = False
+
+
+class DiffusionTask(TrainingTask):
+    """Full fine-tuning of a family's denoiser on cached (or freshly encoded) examples."""
+
+    def __init__(
+        self,
+        family: ModelFamily,
+        pipe: Any,
+        train: list[Example],
+        validation: list[Example],
+        config: DiffusionTaskConfig,
+        cache_root: Path,
+        progress: bool = True,
+    ) -> None:
+        self.family, self.pipe, self.config = family, pipe, config
+        self.train_examples, self.validation_examples = train, validation
+        self.scheduler = family.noise_scheduler(pipe)
+        for module in (pipe.vae, *_text_encoders(pipe)):
+            module.requires_grad_(False)
+            module.eval()
+        self.denoisers = family.trainable(pipe)
+        if config.gradient_checkpointing:
+            for module in self.denoisers.values():
+                module.enable_gradient_checkpointing()
+        self.latent_cache = self.text_cache = None
+        self.encode_calls = 0
+        if config.data.cache:
+            self.latent_cache = TensorCache(cache_root, "latents", module_fingerprint(pipe.vae))
+            self.text_cache = TensorCache(
+                cache_root, "text", module_fingerprint(*_text_encoders(pipe))
+            )
+            self.fill_cache(progress)
+
+    # -- TrainingTask -------------------------------------------------------------------------
+    def modules(self) -> dict[str, nn.Module]:
+        return self.denoisers
+
+    @property
+    def num_items(self) -> int:
+        return len(self.train_examples)
+
+    def batch_plan(self, batch_size: int, seed: int) -> BucketBatchPlan:
+        buckets = sorted({e.bucket for e in self.train_examples})
+        return BucketBatchPlan(
+            [buckets.index(e.bucket) for e in self.train_examples], batch_size, seed
+        )
+
+    def load_batch(self, indices: list[int]) -> dict[str, Any]:
+        return self._batch([self.train_examples[i] for i in indices])
+
+    def training_step(self, batch, modules, ctx: StepContext) -> Iterator[LossPhase]:
+        loss = self._loss(batch, modules, ctx)
+        yield "main", loss, {"loss": float(loss.detach())}
+
+    @torch.no_grad()
+    def validation_loss(self, modules: dict[str, nn.Module]) -> float | None:
+        if not self.validation_examples:
+            return None
+        total, count = 0.0, 0
+        size = 16
+        for start in range(0, len(self.validation_examples), size):
+            chunk = self.validation_examples[start : start + size]
+            indices = list(range(start, start + len(chunk)))
+            ctx = StepContext(0, VALIDATION_STEP, indices, torch.Generator())
+            by_bucket: dict[tuple[int, int], list[int]] = {}
+            for i, example in enumerate(chunk):
+                by_bucket.setdefault(example.bucket, []).append(i)
+            for members in by_bucket.values():
+                sub = StepContext(0, VALIDATION_STEP, [indices[i] for i in members], ctx.generator)
+                loss = self._loss(self._batch([chunk[i] for i in members]), modules, sub)
+                total += float(loss) * len(members)
+                count += len(members)
+        return total / count
+
+    def export(self, modules: dict[str, nn.Module], out: Path) -> None:
+        self.family.save(self.pipe, modules, out)
+
+    # -- internals ----------------------------------------------------------------------------
+    def _loss(self, batch: dict[str, Any], modules, ctx: StepContext) -> torch.Tensor:
+        latent_noise = ctx.randn(tuple(batch["latent_params"].shape[1:]), stream="latent")
+        half = latent_noise.shape[1] // 2
+        latents = self.family.sample_latents(
+            self.pipe, batch["latent_params"], latent_noise[:, :half]
+        )
+        noisy, timesteps, _, target, kind = noisy_inputs(
+            self.scheduler, latents, ctx, self.config.objective
+        )
+        prediction = self.family.predict(modules, noisy, timesteps, batch["cond"])
+        return diffusion_loss(
+            prediction, target, self.scheduler, timesteps, kind, self.config.objective.snr_gamma
+        )
+
+    def _batch(self, examples: list[Example]) -> dict[str, Any]:
+        params = torch.stack([self._latent_params(e) for e in examples])
+        texts = [self._text(e) for e in examples]
+        cond = {key: torch.stack([t[key] for t in texts]) for key in texts[0]}
+        extra = getattr(self.family, "image_conditioning", None)
+        if extra is not None:
+            per_item = [extra(e.original_size, e.crop_top_left, e.bucket[::-1]) for e in examples]
+            cond.update({k: torch.stack([p[k] for p in per_item]) for k in per_item[0]})
+        return {"latent_params": params, "cond": cond}
+
+    def _latent_key(self, example: Example) -> str:
+        return content_key(example.image_sha256, f"{example.bucket}", f"{example.crop_top_left}")
+
+    def _latent_params(self, example: Example) -> torch.Tensor:
+        if self.latent_cache is not None and self._latent_key(example) in self.latent_cache:
+            return self.latent_cache.get(self._latent_key(example))["params"]
+        self.encode_calls += 1
+        pixels = example_pixels(example).unsqueeze(0)
+        return self.family.encode_images(self.pipe, pixels)[0]
+
+    def _text(self, example: Example) -> dict[str, torch.Tensor]:
+        key = content_key(example.text)
+        if self.text_cache is not None and key in self.text_cache:
+            return self.text_cache.get(key)
+        encoded = self.family.encode_text(self.pipe, [example.text])
+        return {k: v[0] for k, v in encoded.items()}
+
+    def fill_cache(self, progress: bool = True, batch_size: int = 16) -> None:
+        """Encode every example not yet cached (resumable: cached entries are skipped)."""
+        examples = self.train_examples + self.validation_examples
+        todo = [e for e in examples if self._latent_key(e) not in self.latent_cache]
+        bar = tqdm(total=len(todo), desc="cache latents", unit="img", disable=not progress)
+        by_bucket: dict[tuple[int, int], list[Example]] = {}
+        for example in todo:
+            by_bucket.setdefault(example.bucket, []).append(example)
+        for group in by_bucket.values():
+            for start in range(0, len(group), batch_size):
+                chunk = group[start : start + batch_size]
+                pixels = torch.stack([example_pixels(e) for e in chunk])
+                params = self.family.encode_images(self.pipe, pixels)
+                self.encode_calls += len(chunk)
+                for example, p in zip(chunk, params, strict=True):
+                    self.latent_cache.put(self._latent_key(example), {"params": p})
+                bar.update(len(chunk))
+        bar.close()
+        texts = sorted({e.text for e in examples if content_key(e.text) not in self.text_cache})
+        for start in tqdm(
+            range(0, len(texts), batch_size), desc="cache text", unit="batch", disable=not progress
+        ):
+            chunk = texts[start : start + batch_size]
+            encoded = self.family.encode_text(self.pipe, chunk)
+            for i, text in enumerate(chunk):
+                self.text_cache.put(content_key(text), {k: v[i] for k, v in encoded.items()})
+
+
+def _text_encoders(pipe: Any) -> list[nn.Module]:
+    return [
+        m
+        for m in (getattr(pipe, "text_encoder", None), getattr(pipe, "text_encoder_2", None))
+        if m is not None
+    ]

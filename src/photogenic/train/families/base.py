@@ -1,0 +1,116 @@
+"""Model families: how to load, condition, run and save each kind of text-to-image model.
+
+The single training loop only sees a family's interface; a family is a registry entry, not a copy
+of the loop.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from photogenic.errors import PhotogenicError
+from photogenic.registry import Registry
+
+
+@dataclass
+class RandomModelSpec:
+    """Sizes of a randomly initialised model (tests, the demo's base before pretraining)."""
+
+    resolution: int = 32  # pixels; latents are resolution / 8
+    block_out_channels: list[int] = field(default_factory=lambda: [32, 64])
+    layers_per_block: int = 1
+    cross_attention_dim: int = 32
+    attention_head_dim: int = 8
+    text_hidden_size: int = 32
+    text_layers: int = 2
+    text_max_length: int = 16
+    vae_block_out_channels: list[int] = field(default_factory=lambda: [16, 32, 32, 32])
+    latent_channels: int = 4
+    vocabulary: list[str] = field(default_factory=list)  # whole-word tokens for the tokenizer
+    prediction_type: str = "epsilon"
+
+
+class ModelFamily:
+    """Interface of a text-to-image model family (see the ``sd`` family for the reference one)."""
+
+    name: str = ""
+    pipeline_class_name: str = ""
+
+    def build_random(self, out: Path, spec: RandomModelSpec, seed: int = 0) -> None:
+        """Write a randomly initialised model of this family to ``out`` (diffusers layout)."""
+        raise NotImplementedError
+
+    def load(self, model_dir: Path) -> Any:
+        """Load the pipeline from a local diffusers directory."""
+        raise NotImplementedError
+
+    def bucket_multiple(self, pipe: Any) -> int:
+        """Bucket sides are multiples of this many pixels (VAE factor x U-Net downsampling)."""
+        vae_factor = 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+        return vae_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1)
+
+    def trainable(self, pipe: Any) -> dict[str, nn.Module]:
+        """The modules that training updates (full fine-tuning: the denoiser)."""
+        raise NotImplementedError
+
+    def encode_text(self, pipe: Any, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Text conditioning for each caption, as tensors whose first axis is the batch."""
+        raise NotImplementedError
+
+    def encode_images(self, pipe: Any, pixels: torch.Tensor) -> torch.Tensor:
+        """Latent distribution parameters (mean and log-variance stacked on the channel axis)
+        of ``pixels`` in [-1, 1]; see ``sample_latents``."""
+        raise NotImplementedError
+
+    def sample_latents(self, pipe: Any, params: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Latents from cached distribution parameters with the given standard-normal ``noise``,
+        scaled (and shifted) into the range the denoiser was trained on."""
+        raise NotImplementedError
+
+    def predict(
+        self,
+        modules: dict[str, nn.Module],
+        noisy: torch.Tensor,
+        timesteps: torch.Tensor,
+        cond: dict[str, torch.Tensor],
+    ) -> torch.Tensor:
+        """The denoiser's prediction for a noisy batch under the given conditioning."""
+        raise NotImplementedError
+
+    def save(self, pipe: Any, modules: dict[str, nn.Module], out: Path) -> None:
+        """Write the pipeline with the trained modules, loadable by ``DiffusionPipeline.from_pretrained``."""
+        raise NotImplementedError
+
+
+FAMILIES: Registry[ModelFamily] = Registry("model family")
+
+
+def family_for(model_dir: Path, name: str | None = None) -> ModelFamily:
+    """The family named ``name``, or the one whose pipeline class ``model_dir`` declares."""
+    if name:
+        return FAMILIES.get(name)()
+    index = Path(model_dir) / "model_index.json"
+    if not index.is_file():
+        raise PhotogenicError(f"{model_dir}: not a diffusers model directory (no model_index.json)")
+    class_name = json.loads(index.read_text())["_class_name"]
+    for key in FAMILIES:
+        family = FAMILIES.get(key)()
+        if family.pipeline_class_name == class_name:
+            return family
+    raise PhotogenicError(
+        f"{index}: pipeline {class_name!r} is not a supported family; expected one of "
+        f"{', '.join(FAMILIES.names())}"
+    )
+
+
+def diagonal_gaussian_sample(params: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """Sample from mean/log-variance stacked on the channel axis (as diffusers' VAEs produce)."""
+    mean, logvar = torch.chunk(params, 2, dim=1)
+    logvar = torch.clamp(logvar, -30.0, 20.0)
+    return mean + torch.exp(0.5 * logvar) * noise

@@ -1,0 +1,87 @@
+"""``photogenic train``: a recipe + a model directory + a dataset -> a trained diffusers directory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from photogenic.errors import PhotogenicError
+from photogenic.train.config import LoopConfig
+from photogenic.train.diffusion_task import DiffusionTask, DiffusionTaskConfig
+from photogenic.train.examples import load_examples
+from photogenic.train.families import family_for
+from photogenic.train.loop import run_training
+from photogenic.train.seeding import derive_seed
+
+RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
+
+
+@dataclass
+class TrainConfig:
+    """A training recipe: the loop's settings and the model/data side."""
+
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    task: DiffusionTaskConfig = field(default_factory=DiffusionTaskConfig)
+
+
+def recipe_path(recipe: str) -> Path:
+    """A recipe name shipped with photogenic (e.g. ``emu-quality-tune``) or a YAML file path."""
+    as_path = Path(recipe)
+    if as_path.suffix in (".yaml", ".yml"):
+        if not as_path.is_file():
+            raise PhotogenicError(f"recipe file not found: {as_path}")
+        return as_path
+    shipped = RECIPES_DIR / f"{recipe}.yaml"
+    if not shipped.is_file():
+        names = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
+        raise PhotogenicError(
+            f"unknown recipe {recipe!r}; expected a .yaml file or one of: {', '.join(names)}"
+        )
+    return shipped
+
+
+def train_model(
+    config: TrainConfig, model: Path, data: Path, out: Path, progress: bool = True
+) -> dict[str, Any]:
+    """Train the denoiser of the diffusers model at ``model`` on ``data``; writes ``out/model``."""
+    if not Path(model).is_dir():
+        raise PhotogenicError(f"--model {model}: expected a local diffusers model directory")
+    family = family_for(model, config.task.family or None)
+    pipe = family.load(model)
+    examples = load_examples(
+        data,
+        config.task.data.resolution,
+        config.task.data.bucketing,
+        config.task.data.missing_caption,
+        Path(out) / "skipped.jsonl",
+        progress,
+        family.bucket_multiple(pipe),
+    )
+    train, validation = split_validation(examples, config.task.data, config.loop.seed)
+    cache_root = (
+        Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
+    )
+    task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
+    summary = run_training(task, config.loop, out, progress=progress)
+    return {
+        "family": family.name,
+        "train_items": len(train),
+        "validation_items": len(validation),
+        "skipped_items": len(
+            (Path(out) / "skipped.jsonl").read_text(encoding="utf-8").splitlines()
+        ),
+        **summary,
+    }
+
+
+def split_validation(examples: list, data_config, seed: int) -> tuple[list, list]:
+    """Hold out a deterministic share of the examples (by id hash) for the validation loss."""
+    if data_config.validation_fraction <= 0 or len(examples) < 4:
+        return examples, []
+    ranked = sorted(examples, key=lambda e: derive_seed(seed, "validation", e.id))
+    n_val = min(
+        data_config.validation_max, max(1, int(len(examples) * data_config.validation_fraction))
+    )
+    held = {id(e) for e in ranked[:n_val]}
+    return [e for e in examples if id(e) not in held], [e for e in examples if id(e) in held]

@@ -1,0 +1,160 @@
+"""Training text-to-image families through the single loop, with tiny random models saved to disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DiffusionPipeline
+from PIL import Image
+
+from photogenic.data import DatasetWriter
+from photogenic.train.families import FAMILIES, RandomModelSpec
+from photogenic.train.run import TrainConfig, train_model
+
+WORDS = [
+    "a",
+    "red",
+    "blue",
+    "green",
+    "star",
+    "circle",
+    "square",
+    "above",
+    "below",
+    "hill",
+    "sea",
+    "sky",
+]
+
+
+def _dataset(root: Path, n: int = 12, bad: bool = True) -> Path:
+    rng = np.random.default_rng(0)
+    colors = ["red", "blue", "green"]
+    shapes = ["star", "circle", "square"]
+    with DatasetWriter(root) as writer:
+        for i in range(n):
+            size = (48, 32) if i % 4 == 0 else (32, 32)  # two aspect buckets
+            pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+            text = f"a {colors[i % 3]} {shapes[i // 3 % 3]} above a hill"
+            writer.add_image(f"{i:03d}.png", Image.fromarray(pixels), text)
+        if bad:
+            writer.add_bytes("broken.png", b"\x89PNG\r\n\x1a\n truncated", "a broken image")
+    return root
+
+
+def _model(tmp: Path, family: str) -> Path:
+    out = tmp / f"{family}-base"
+    FAMILIES.get(family)().build_random(out, RandomModelSpec(vocabulary=WORDS))
+    return out
+
+
+def _config(**loop) -> TrainConfig:
+    cfg = TrainConfig()
+    cfg.loop.max_steps = 4
+    cfg.loop.batch_size = 4
+    cfg.loop.checkpoint.every = 2
+    cfg.loop.validate_every = 2
+    cfg.loop.optimizer.learning_rate = 1e-3
+    cfg.task.objective.noise_offset = 0.1
+    cfg.task.data.resolution = 32
+    cfg.task.data.validation_fraction = 0.2
+    for key, value in loop.items():
+        setattr(cfg.loop, key, value)
+    return cfg
+
+
+@pytest.mark.parametrize("family", ["sd", "sdxl"])
+def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family: str) -> None:
+    data = _dataset(tmp_path / "data")
+    model = _model(tmp_path, family)
+    out = tmp_path / "run"
+    summary = train_model(_config(), model, data, out, progress=False)
+    assert summary["family"] == family
+    assert summary["steps"] == 4
+    assert summary["train_items"] + summary["validation_items"] == 12
+    skipped = [json.loads(x) for x in (out / "skipped.jsonl").read_text().splitlines()]
+    assert [s["id"] for s in skipped] == ["broken"] and skipped[0]["reason"] == "truncated"
+    assert len(summary["validations"]) == 2
+
+    before = DiffusionPipeline.from_pretrained(model).unet.state_dict()
+    pipe = DiffusionPipeline.from_pretrained(out / "model")
+    after = pipe.unet.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before), "weights did not change"
+    image = pipe("a red star", num_inference_steps=2, height=32, width=32).images[0]
+    assert image.size == (32, 32)
+
+
+def test_cached_latents_are_reused_by_a_second_run(tmp_path: Path) -> None:
+    from photogenic.train.diffusion_task import DiffusionTask
+    from photogenic.train.examples import load_examples
+    from photogenic.train.families import family_for
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    cfg = _config()
+    examples = load_examples(data, 32, True, "skip", None, progress=False)
+    family = family_for(model)
+    first = DiffusionTask(family, family.load(model), examples, [], cfg.task, tmp_path / "c", False)
+    assert first.encode_calls == 12
+    second = DiffusionTask(
+        family, family.load(model), examples, [], cfg.task, tmp_path / "c", False
+    )
+    assert second.encode_calls == 0
+    batch = second.load_batch([1, 2])  # same bucket
+    assert second.encode_calls == 0
+    assert batch["latent_params"].shape[1] == 8  # mean and log-variance of 4 latent channels
+
+
+def test_bucketing_trains_every_item_including_a_bucket_smaller_than_the_batch(
+    tmp_path: Path,
+) -> None:
+    from photogenic.train.buckets import BucketBatchPlan
+
+    plan = BucketBatchPlan([0] * 9 + [1] * 3, batch_size=4, seed=0)  # bucket 1 < batch
+    seen = {i for s in range(plan.batches_per_epoch) for i in plan.global_batch(s)}
+    assert seen == set(range(12))
+    for s in range(20):
+        batch = plan.global_batch(s)
+        assert len(batch) == 4 and len({0 if i < 9 else 1 for i in batch}) == 1
+
+
+def test_missing_caption_policy_empty_keeps_the_item(tmp_path: Path) -> None:
+    from photogenic.train.examples import load_examples
+
+    root = tmp_path / "sidecar"
+    root.mkdir()
+    for i in range(3):
+        Image.new("RGB", (32, 32), (i * 40, 0, 0)).save(root / f"{i}.png")
+    (root / "0.txt").write_text("a red star")
+    (root / "1.txt").write_bytes(b"a \xc3\x28 broken")
+    skipped = tmp_path / "skipped.jsonl"
+    kept = load_examples(root, 32, True, "skip", skipped, progress=False)
+    assert [e.id for e in kept] == ["0"]
+    reasons = sorted(json.loads(x)["reason"] for x in skipped.read_text().splitlines())
+    assert reasons == ["caption_missing", "caption_not_utf8"]
+    kept = load_examples(root, 32, True, "empty", skipped, progress=False)
+    assert sorted(e.text for e in kept) == ["", "", "a red star"]
+
+
+def test_train_cli_runs_a_recipe_and_rejects_unknown_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from photogenic.cli.main import main
+
+    data = _dataset(tmp_path / "data", n=8, bad=False)
+    model = _model(tmp_path, "sd")
+    out = tmp_path / "cli"
+    args = ["train", "--recipe", "tiny-world-quality-tune", "--model", str(model)]
+    args += ["--data", str(data), "--out", str(out), "--no-progress"]
+    code = main([*args, "--set", "loop.max_steps=2", "--set", "loop.batch_size=4"])
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 2 and (out / "model" / "model_index.json").is_file()
+    assert main([*args, "--set", "loop.max_stepz=2"]) == 2
+    assert "unknown key 'max_stepz'" in capsys.readouterr().err
+    assert main([*args[:2], "no-such-recipe", *args[3:]]) == 2
+    assert "unknown recipe 'no-such-recipe'" in capsys.readouterr().err
