@@ -17,12 +17,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from photogenic.cli import data, demo, train, world
+    from photogenic.cli import ae, data, demo, train, world
 
     cli.add_command(world.world)
     cli.add_command(data.data)
     cli.add_command(demo.demo)
     cli.add_command(train.train)
+    cli.add_command(ae.ae)
 
 
 _register()

@@ -17,7 +17,7 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{world['needles']} ({100 * world['needle_fraction']:.1f} %)",
         ),
         ("duplicates (exact / near)", f"{world['exact_duplicates']} / {world['near_duplicates']}"),
-        ("ground-truth appeal mean", f"{world['appeal_mean']:.3f}"),
+        ("ground-truth appeal mean", f"{world['appeal']['mean']:.3f}"),
         ("decoded back safely", f"{check['decoded']} of {check['items']} (errors: {errors})"),
     ]
     width = max(len(k) for k, _ in rows)

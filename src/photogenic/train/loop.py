@@ -178,7 +178,7 @@ def _run_phases(task, batch, prepared, ctx, optimizers, schedulers, config, acce
             accelerator.clip_grad_norm_(params, max_norm)
         optimizers[name].step()
         schedulers[name].step()
-        logs.update(phase_logs)
+        logs.update({k: float(v) for k, v in phase_logs.items()})
         logs[f"lr/{name}"] = schedulers[name].get_last_lr()[0]
         logs.setdefault("loss", float(loss.detach()))
     return logs
