@@ -114,3 +114,27 @@ def test_ae_cli_trains_then_evaluates_whole_images(
         )
         == 2
     )
+
+
+def test_bench_writes_table_one_and_resumes_variant_by_variant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kodak = _photos(tmp_path / "eval-photos", n=2)
+    (kodak / "bad.png").unlink()
+    out = tmp_path / "bench"
+    sets = ["train.model.preset=tiny", "train.loop.max_steps=2", "train.loop.batch_size=2"]
+    sets += ["train.data.crop_size=32", "throughput_size=32", "throughput_repeats=1"]
+    sets += ["train.loss.disc_norm=group", 'variants=["AE-4", "AE-16 +Fourier +adv"]']
+    args = ["ae", "bench", "--kodak", str(kodak), "--out", str(out), "--no-progress"]
+    args += sum((["--set", s] for s in sets), [])
+    assert main(args) == 0, capsys.readouterr().err
+    table = json.loads((out / "table1.json").read_text())
+    assert [r["variant"] for r in table["rows"]] == ["AE-4", "AE-16 +Fourier +adv"]
+    assert all(r["steps"] == 2 and r["kodak_psnr"] > 0 for r in table["rows"])
+    assert table["throughput"]["ratio"] > 0
+    assert "| AE-16 +Fourier +adv | 2 |" in (out / "table1.md").read_text()
+    assert Image.open(out / "crops.png").width == 3 * 42  # original + two variants, 40 px + gap
+    finished = out / "variants" / "AE-4" / "kodak" / "metrics.json"
+    stamp = finished.stat().st_mtime_ns
+    assert main(args) == 0
+    assert finished.stat().st_mtime_ns == stamp, "a finished variant was trained again"

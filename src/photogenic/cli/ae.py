@@ -81,3 +81,45 @@ def eval_cmd(model: Path, data: tuple[Path, ...], out: Path, progress: bool) -> 
     click.echo(
         f"{summary['images']} images: PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.4f}"
     )
+
+
+@ae.command("bench")
+@click.option(
+    "--kodak",
+    type=click.Path(path_type=Path),
+    default=Path("../shared/data/kodak"),
+    show_default=True,
+    help="Evaluation photos (never trained on).",
+)
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Extra training datasets (e.g. a world pool); the photos scikit-image ships are always used.",
+)
+@out_option()
+@config_options
+@click.option("--progress/--no-progress", default=True)
+def bench_cmd(
+    kodak: Path,
+    data: tuple[Path, ...],
+    out: Path,
+    config_path: Path | None,
+    overrides: tuple[str, ...],
+    progress: bool,
+) -> None:
+    """Table 1: eight autoencoder variants, same budget, PSNR/SSIM on Kodak; resumable."""
+    from photogenic.autoencoder.bench import BenchConfig, run_bench, skimage_photos
+
+    config = resolve_config(BenchConfig, config_path, overrides)
+    existing_dir(kodak, "--kodak folder")
+    run = RunDir(out, "ae bench")
+    run.write_config(config, kodak=str(kodak), data=[str(d) for d in data])
+    try:
+        photos = skimage_photos(out / "train-photos")
+        result = run_bench(config, [photos, *data], kodak, out, progress=progress)
+        run.write_summary(result)
+    finally:
+        run.close()
+    click.echo((out / "table1.md").read_text())
