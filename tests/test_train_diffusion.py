@@ -48,7 +48,12 @@ def _dataset(root: Path, n: int = 12, bad: bool = True) -> Path:
 
 def _model(tmp: Path, family: str) -> Path:
     out = tmp / f"{family}-base"
-    FAMILIES.get(family)().build_random(out, RandomModelSpec(vocabulary=WORDS))
+    spec = RandomModelSpec(vocabulary=WORDS)
+    if family == "emu":  # the 16-channel Fourier autoencoder
+        spec = RandomModelSpec(
+            vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16]
+        )
+    FAMILIES.get(family)().build_random(out, spec)
     return out
 
 
@@ -67,7 +72,7 @@ def _config(**loop) -> TrainConfig:
     return cfg
 
 
-@pytest.mark.parametrize("family", ["sd", "sdxl"])
+@pytest.mark.parametrize("family", ["sd", "sdxl", "emu"])
 def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family: str) -> None:
     data = _dataset(tmp_path / "data")
     model = _model(tmp_path, family)

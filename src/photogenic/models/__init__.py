@@ -1,0 +1,1 @@
+"""Model classes photogenic adds to diffusers (the Emu-style pipeline)."""
