@@ -21,8 +21,18 @@ from photogenic.runs import RunDir
     help="Output folder for every stage of the demo.",
 )
 @config_options
-def demo(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
+@click.option(
+    "--rebuild-base",
+    is_flag=True,
+    help="Rebuild the shipped tiny base model instead (hours on a 2-core CPU; resumable).",
+)
+def demo(
+    out: Path, config_path: Path | None, overrides: tuple[str, ...], rebuild_base: bool
+) -> None:
     """Run the quality-tuning pipeline end to end on the haystack world (no downloads)."""
+    if rebuild_base:
+        _rebuild_base(out, config_path, overrides)
+        return
     config = resolve_config(DemoConfig, config_path, overrides)
     run = RunDir(out, "demo")
     run.write_config(config)
@@ -33,3 +43,17 @@ def demo(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> Non
         run.close()
     click.echo(format_summary(summary))
     click.echo(f"\nwrote {out}/summary.json")
+
+
+def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
+    from photogenic.demo.base import BaseBuildConfig, build_base
+
+    config = resolve_config(BaseBuildConfig, config_path, overrides)
+    run = RunDir(out, "demo --rebuild-base")
+    run.write_config(config)
+    try:
+        record = build_base(config, out)
+        run.write_summary(record)
+    finally:
+        run.close()
+    click.echo(f"installed the demo base ({record['size_mb']} MB)")
