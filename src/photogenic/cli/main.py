@@ -18,11 +18,15 @@ def cli() -> None:
 
 def _register() -> None:
     from photogenic.cli import ae, data, demo, train, world
+    from photogenic.cli.eval import eval_
+    from photogenic.cli.sample import sample
 
     cli.add_command(world.world)
     cli.add_command(data.data)
     cli.add_command(demo.demo)
     cli.add_command(train.train)
+    cli.add_command(sample)
+    cli.add_command(eval_)
     cli.add_command(ae.ae)
 
 

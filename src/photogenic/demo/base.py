@@ -35,9 +35,9 @@ def _ae_config() -> AutoencoderTrainConfig:
     cfg.model.latent_channels = 16
     cfg.model.fourier_frequencies = [0, 1, 2, 3, 4, 5]
     cfg.data.crop_size = 64
-    cfg.loss.disc_start = 1500
+    cfg.loss.disc_start = 1000
     cfg.loss.disc_norm = "group"
-    cfg.loop.max_steps = 2000
+    cfg.loop.max_steps = 1500
     cfg.loop.batch_size = 8
     cfg.loop.validate_every = 250
     cfg.loop.checkpoint.every = 250
@@ -62,7 +62,7 @@ def _unet_spec() -> RandomModelSpec:
 
 def _pretrain_config() -> TrainConfig:
     cfg = TrainConfig()
-    cfg.loop.max_steps = 5000
+    cfg.loop.max_steps = 3000
     cfg.loop.batch_size = 64
     cfg.loop.validate_every = 250
     cfg.loop.checkpoint.every = 250
