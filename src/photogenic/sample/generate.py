@@ -1,0 +1,330 @@
+"""Batched, resumable sampling: N images per prompt from a diffusers text-to-image model directory.
+
+Each image has its own seed, derived from ``(run seed, prompt id, image index)``; its initial latents
+are drawn on the CPU from a generator seeded with it and handed to the pipeline (``latents=``), and
+stochastic schedulers get a per-image generator too. So the noise of an image does not depend on the
+batch size, the batch order or the device, and two models sampled with the same seed and prompts get
+identical noise. The output is an imagefolder dataset (``photogenic.data.DatasetWriter``); images
+already in it are skipped, so rerunning the same command resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from photogenic.data import METADATA, DatasetWriter
+from photogenic.errors import PhotogenicError
+from photogenic.sample.prompts import Prompt
+from photogenic.sample.schedulers import DEFAULT_SCHEDULER, SCHEDULERS, build_scheduler
+from photogenic.sample.seeds import image_generator, image_seed, initial_latents
+
+GENERIC_MODEL_NAMES = {"model", "final", "best", "last", "pipeline"}
+# Columns that must agree between an existing sample folder and a resumed run (the model's path
+# may change: a moved model folder is still the same model).
+RESUME_KEYS = ("model", "seed", "steps", "guidance", "scheduler", "width", "height")
+
+
+@dataclass
+class SampleConfig:
+    """Sampling settings (``photogenic sample`` options)."""
+
+    seed: int = 0  # run seed; each image's seed derives from (seed, prompt id, image index)
+    images_per_prompt: int = 1
+    steps: int = 25  # solver steps
+    guidance: float = 7.5  # classifier-free guidance scale
+    scheduler: str = DEFAULT_SCHEDULER  # a key of photogenic.sample.schedulers.SCHEDULERS
+    resolution: str = ""  # "512" or "768x512" (width x height); empty: the model's default
+    batch_size: int = 4
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    dtype: str = "float32"  # float32 | float16 | bfloat16
+
+
+@dataclass
+class Job:
+    """One image to make."""
+
+    prompt: Prompt
+    index: int
+    seed: int
+    file_name: str
+
+
+def default_model_name(model_dir: str | Path) -> str:
+    """The folder name, or ``parent/name`` when the name is generic (``run/model`` from training)."""
+    path = Path(model_dir).resolve()
+    if path.name in GENERIC_MODEL_NAMES and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
+def parse_resolution(text: str) -> tuple[int, int] | None:
+    """``"512"`` -> (512, 512); ``"768x512"`` -> (768, 512) as (width, height); ``""`` -> None."""
+    text = str(text).strip().lower()
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d+)(?:x(\d+))?", text)
+    if not m:
+        raise PhotogenicError(f"--resolution {text!r}: expected SIZE or WIDTHxHEIGHT in pixels")
+    width = int(m.group(1))
+    height = int(m.group(2) or width)
+    if width < 8 or height < 8:
+        raise PhotogenicError(f"--resolution {text!r}: too small")
+    return width, height
+
+
+def image_file_name(prompt_id: str, index: int) -> str:
+    """``images/<prompt id>_<index>.png``; ids with unsafe characters get a short hash suffix."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", prompt_id).strip("._") or "prompt"
+    if slug != prompt_id:
+        from photogenic.train.seeding import derive_seed
+
+        slug = f"{slug[:60]}-{derive_seed(prompt_id) % 16**8:08x}"
+    return f"images/{slug}_{index:02d}.png"
+
+
+def plan_jobs(prompts: Sequence[Prompt], images_per_prompt: int, seed: int) -> list[Job]:
+    """Every image to make, prompt by prompt, with its seed and file name."""
+    return [
+        Job(p, i, image_seed(seed, p.id, i), image_file_name(p.id, i))
+        for p in prompts
+        for i in range(images_per_prompt)
+    ]
+
+
+def batches(jobs: Sequence[Job], size: int) -> Iterator[list[Job]]:
+    """Consecutive batches of at most ``size`` jobs."""
+    for start in range(0, len(jobs), size):
+        yield list(jobs[start : start + size])
+
+
+def resolve_device(name: str) -> str:
+    """``auto`` -> ``cuda`` when available, else ``cpu``."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def load_pipeline(model_dir: str | Path, config: SampleConfig) -> Any:
+    """Load the text-to-image pipeline at ``model_dir`` with the configured scheduler and device."""
+    import torch
+    from diffusers import DiffusionPipeline
+
+    model_dir = Path(model_dir)
+    if not (model_dir / "model_index.json").is_file():
+        raise PhotogenicError(
+            f"--model {model_dir}: not a diffusers model directory (no model_index.json)"
+        )
+    dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}.get(
+        config.dtype
+    )
+    if dtype is None:
+        raise PhotogenicError(f"--dtype {config.dtype!r}: expected float32, float16 or bfloat16")
+    try:
+        pipe = DiffusionPipeline.from_pretrained(model_dir)
+    except (OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PhotogenicError(f"--model {model_dir}: cannot load the pipeline ({first})") from None
+    scheduler = build_scheduler(config.scheduler, pipe.scheduler.config)
+    if scheduler is not None:
+        pipe.scheduler = scheduler
+    pipe.to(resolve_device(config.device))
+    if dtype != torch.float32:
+        pipe.to(dtype=dtype)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def default_size(pipe: Any) -> tuple[int, int]:
+    """The pipeline's native (width, height): denoiser sample size x VAE scale factor."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    size = getattr(getattr(denoiser, "config", None), "sample_size", None)
+    factor = getattr(pipe, "vae_scale_factor", 1) or 1
+    if isinstance(size, (list, tuple)):
+        return int(size[1]) * factor, int(size[0]) * factor
+    if size:
+        return int(size) * factor, int(size) * factor
+    return 512, 512
+
+
+def latent_shape(pipe: Any, width: int, height: int) -> tuple[int, int, int] | None:
+    """Initial-latent shape ``(C, H, W)`` of a U-Net pipeline, or ``None`` when the pipeline lays
+    out its latents otherwise (it then draws them from the per-image generators itself)."""
+    unet = getattr(pipe, "unet", None)
+    if unet is None or not hasattr(unet.config, "in_channels"):
+        return None
+    factor = getattr(pipe, "vae_scale_factor", 1) or 1
+    return int(unet.config.in_channels), height // factor, width // factor
+
+
+def check_resume(out: Path, jobs: Sequence[Job], settings: dict[str, Any]) -> None:
+    """Refuse to resume into a folder whose images were made with other settings or prompts."""
+    meta = out / METADATA
+    if not meta.is_file():
+        return
+    texts = {j.file_name: j.prompt.text for j in jobs}
+    for line in meta.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line; the writer cuts it off
+        for key in RESUME_KEYS:
+            value = settings[key]
+            if key in row and row[key] != value:
+                raise PhotogenicError(
+                    f"{out} holds samples made with {key}={row[key]!r}, not {value!r}; "
+                    "choose another --out"
+                )
+        name = row.get("file_name")
+        if name in texts and row.get("text") != texts[name]:
+            raise PhotogenicError(
+                f"{out}: {name} was made for another prompt ({row.get('text')!r}); "
+                "choose another --out"
+            )
+
+
+@dataclass
+class SamplingRun:
+    """A prepared run: the loaded pipeline, every job, and the settings stamped on each image."""
+
+    pipe: Any
+    prompts: Sequence[Prompt]
+    jobs: list[Job]
+    settings: dict[str, Any]
+    config: SampleConfig
+
+
+def prepare(
+    model_dir: str | Path,
+    prompts: Sequence[Prompt],
+    out: str | Path,
+    config: SampleConfig,
+    *,
+    model_name: str | None = None,
+    pipe: Any = None,
+) -> SamplingRun:
+    """Check the settings, load the model and plan the jobs; refuses a folder made otherwise."""
+    if config.images_per_prompt < 1 or config.batch_size < 1 or config.steps < 1:
+        raise PhotogenicError("images per prompt, batch size and steps must be at least 1")
+    SCHEDULERS.get(config.scheduler)  # an unknown name is a one-line error naming the choices
+    size = parse_resolution(config.resolution)
+    if pipe is None:
+        pipe = load_pipeline(model_dir, config)
+    width, height = size or default_size(pipe)
+    factor = int(getattr(pipe, "vae_scale_factor", 1) or 1)
+    if width % factor or height % factor:
+        raise PhotogenicError(
+            f"--resolution {width}x{height}: width and height must be multiples of {factor}"
+        )
+    jobs = plan_jobs(prompts, config.images_per_prompt, config.seed)
+    settings = {
+        "model": model_name or default_model_name(model_dir),
+        "model_path": str(Path(model_dir).resolve()),
+        "seed": config.seed,
+        "steps": config.steps,
+        "guidance": config.guidance,
+        "scheduler": config.scheduler,
+        "width": width,
+        "height": height,
+    }
+    check_resume(Path(out), jobs, settings)
+    return SamplingRun(pipe, prompts, jobs, settings, config)
+
+
+def run_jobs(run: SamplingRun, out: str | Path, progress: bool = True) -> dict[str, Any]:
+    """Make every job not yet in the dataset folder ``out``; returns the summary."""
+    import torch
+    from tqdm import tqdm
+
+    pipe, config, settings = run.pipe, run.config, run.settings
+    width, height = settings["width"], settings["height"]
+    shape = latent_shape(pipe, width, height)
+    device = pipe.device
+    dtype = getattr(pipe, "dtype", torch.float32)
+    started = time.time()
+    made = 0
+    with DatasetWriter(out, resume=True) as writer:
+        todo = [j for j in run.jobs if j.file_name not in writer]
+        bar = tqdm(
+            total=len(run.jobs),
+            initial=len(run.jobs) - len(todo),
+            desc="sample",
+            unit="img",
+            disable=not progress,
+        )
+        for batch in batches(todo, config.batch_size):
+            kwargs: dict[str, Any] = {
+                "prompt": [j.prompt.text for j in batch],
+                "num_inference_steps": config.steps,
+                "guidance_scale": config.guidance,
+                "width": width,
+                "height": height,
+                "output_type": "pil",
+            }
+            if shape is not None:
+                kwargs["latents"] = initial_latents([j.seed for j in batch], shape).to(
+                    device=device, dtype=dtype
+                )
+                kwargs["generator"] = [image_generator(j.seed, "steps") for j in batch]
+            else:
+                kwargs["generator"] = [image_generator(j.seed) for j in batch]
+            with torch.inference_mode():
+                images = pipe(**kwargs).images
+            for job, image in zip(batch, images, strict=True):
+                writer.add_image(job.file_name, image, job.prompt.text, **_columns(job, settings))
+                made += 1
+                bar.update(1)
+        bar.close()
+        total = len(writer)
+    seconds = time.time() - started
+    return {
+        "model": settings["model"],
+        "prompts": len(run.prompts),
+        "images_per_prompt": config.images_per_prompt,
+        "images": len(run.jobs),
+        "generated": made,
+        "skipped_existing": len(run.jobs) - made,
+        "dataset_images": total,
+        "width": width,
+        "height": height,
+        "scheduler": config.scheduler,
+        "seconds_generating": round(seconds, 3),
+        "images_per_second": round(made / seconds, 3) if made and seconds > 0 else None,
+    }
+
+
+def generate(
+    model_dir: str | Path,
+    prompts: Sequence[Prompt],
+    out: str | Path,
+    config: SampleConfig,
+    *,
+    model_name: str | None = None,
+    progress: bool = True,
+    pipe: Any = None,
+) -> dict[str, Any]:
+    """Make ``config.images_per_prompt`` images for every prompt into the dataset folder ``out``
+    (skipping those already there). ``pipe`` may be given pre-loaded. Returns a summary."""
+    run = prepare(model_dir, prompts, out, config, model_name=model_name, pipe=pipe)
+    return run_jobs(run, out, progress)
+
+
+def _columns(job: Job, settings: dict[str, Any]) -> dict[str, Any]:
+    p = job.prompt
+    columns: dict[str, Any] = {
+        "prompt_id": p.id,
+        "image_index": job.index,
+        "prompt": p.text,
+        "category": p.category,
+        "challenge": p.challenge,
+        "image_seed": job.seed,
+        **settings,
+    }
+    return columns
