@@ -71,3 +71,20 @@ def test_bad_yaml_files_are_reported_with_their_path(tmp_path: Path) -> None:
     broken.write_text("steps: [1,\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(Outer, broken)
+
+
+def _custom_inner() -> Inner:
+    return Inner(rate=0.9, names=["kept"])
+
+
+@dataclass
+class Parent:
+    inner: Inner = field(default_factory=_custom_inner)
+    steps: int = 1
+
+
+def test_partial_nested_override_keeps_the_parents_defaults() -> None:
+    cfg = load_config(Parent, None, ["inner.rate=0.5"])
+    assert cfg.inner.rate == 0.5
+    assert cfg.inner.names == ["kept"], "a nested override must not reset its siblings"
+    assert load_config(Parent).inner == _custom_inner()

@@ -70,8 +70,12 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def from_dict(cls: type[C], data: dict[str, Any], where: str = "config") -> C:
-    """Instantiate dataclass ``cls`` from a mapping, checking keys and types recursively."""
+def from_dict(cls: type[C], data: dict[str, Any], where: str = "config", base: C | None = None) -> C:
+    """Instantiate dataclass ``cls`` from a mapping, checking keys and types recursively.
+
+    Keys not in ``data`` keep their value in ``base`` (default: ``cls()``), so a partial mapping
+    for a nested config changes only the keys it names and keeps its parent's defaults.
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
@@ -80,11 +84,17 @@ def from_dict(cls: type[C], data: dict[str, Any], where: str = "config") -> C:
         raise ConfigError(
             f"{where}: unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(fields))}"
         )
+    instance = base if base is not None else cls()
     hints = get_type_hints(cls)
-    kwargs = {}
+    updates = {}
     for name, value in data.items():
-        kwargs[name] = _coerce(hints[name], value, f"{where}.{name}" if where != "config" else name)
-    return cls(**kwargs)
+        key = f"{where}.{name}" if where != "config" else name
+        current = getattr(instance, name)
+        if dataclasses.is_dataclass(current) and isinstance(value, dict):
+            updates[name] = from_dict(type(current), value, key, base=current)
+        else:
+            updates[name] = _coerce(hints[name], value, key)
+    return dataclasses.replace(instance, **updates)
 
 
 def to_dict(config: Any) -> dict[str, Any]:
