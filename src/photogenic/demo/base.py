@@ -34,13 +34,13 @@ def _ae_config() -> AutoencoderTrainConfig:
     cfg.model.preset = "small"
     cfg.model.latent_channels = 16
     cfg.model.fourier_frequencies = [0, 1, 2, 3, 4, 5]
-    cfg.data.crop_size = 64
-    cfg.loss.disc_start = 1000
+    cfg.data.crop_size = 32  # convolutional: 32 px crops train it 4x faster and it runs at 64 px
+    cfg.loss.disc_start = 800
     cfg.loss.disc_norm = "group"
-    cfg.loop.max_steps = 1500
+    cfg.loop.max_steps = 1200
     cfg.loop.batch_size = 8
-    cfg.loop.validate_every = 250
-    cfg.loop.checkpoint.every = 250
+    cfg.loop.validate_every = 200
+    cfg.loop.checkpoint.every = 200
     cfg.loop.early_stopping.enabled = True
     cfg.loop.early_stopping.patience = 3
     return cfg
@@ -62,7 +62,7 @@ def _unet_spec() -> RandomModelSpec:
 
 def _pretrain_config() -> TrainConfig:
     cfg = TrainConfig()
-    cfg.loop.max_steps = 3000
+    cfg.loop.max_steps = 2500
     cfg.loop.batch_size = 64
     cfg.loop.validate_every = 250
     cfg.loop.checkpoint.every = 250
