@@ -18,7 +18,6 @@ def cli() -> None:
 
 def _register() -> None:
     from photogenic.cli import ae, data, demo, train, world
-    from photogenic.cli.annotate import annotate
     from photogenic.cli.eval import eval_
     from photogenic.cli.sample import sample
 
@@ -29,7 +28,6 @@ def _register() -> None:
     cli.add_command(sample)
     cli.add_command(eval_)
     cli.add_command(ae.ae)
-    cli.add_command(annotate)
 
 
 _register()
