@@ -57,3 +57,21 @@ def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...
     finally:
         run.close()
     click.echo(f"installed the demo base ({record['size_mb']} MB)")
+
+
+def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
+    from photogenic.demo.base import ASSETS
+    from photogenic.demo.judges import JudgeBuildConfig, build_judges
+
+    config = resolve_config(JudgeBuildConfig, config_path, overrides)
+    run = RunDir(out, "demo --rebuild-judges")
+    run.write_config(config)
+    try:
+        record = build_judges(config, out, ASSETS / "demo-judges")
+        run.write_summary(record)
+    finally:
+        run.close()
+    for kind, row in record.items():
+        click.echo(
+            f"{kind} judge: pairwise accuracy {row['pairwise_accuracy']:.3f} on held-out pairs"
+        )

@@ -1,0 +1,226 @@
+"""The demo's automated raters: a small appeal predictor and a small content classifier.
+
+They stand in for people on visual appeal and text faithfulness, so they must not be the scorer
+that selected the training data (the curation funnel's weight-free photogenic score): both are
+small CNNs trained through the single loop on a world pool of their own seed, which neither the
+base model nor the curated set ever saw. Each is validated before it judges anything: its
+pairwise accuracy on held-out world pairs with known truth is written next to its weights.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from diffusers.configuration_utils import ConfigMixin, register_to_config
+from diffusers.models.modeling_utils import ModelMixin
+from PIL import Image
+from torch import nn
+from tqdm import tqdm
+
+from photogenic.data import open_dataset
+from photogenic.train.config import LoopConfig
+from photogenic.train.loop import run_training
+from photogenic.train.task import StepContext, TrainingTask
+from photogenic.world import WorldConfig, make_world
+from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
+
+HEADS = {"subject": list(SUBJECTS), "color": list(COLORS), "background": list(BACKGROUNDS)}
+SIZE = 64
+
+
+class WorldJudgeNet(ModelMixin, ConfigMixin):
+    """A four-stage CNN on 64x64 RGB with an appeal head or three content heads."""
+
+    @register_to_config
+    def __init__(self, kind: str = "appeal", width: int = 32) -> None:
+        super().__init__()
+        layers, channels = [], 3
+        for out in (width, width * 2, width * 4, width * 4):
+            layers += [
+                nn.Conv2d(channels, out, 3, padding=1),
+                nn.GroupNorm(8, out),
+                nn.SiLU(),
+                nn.MaxPool2d(2),
+            ]
+            channels = out
+        self.backbone = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        sizes = {"appeal": 1} if kind == "appeal" else {k: len(v) for k, v in HEADS.items()}
+        self.heads = nn.ModuleDict({name: nn.Linear(channels, n) for name, n in sizes.items()})
+
+    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Images in [-1, 1], (N, 3, 64, 64) -> head outputs (appeal: (N,), content: logits)."""
+        features = self.backbone(images)
+        out = {name: head(features) for name, head in self.heads.items()}
+        if "appeal" in out:
+            out["appeal"] = out["appeal"][:, 0]
+        return out
+
+
+def load_pool(dataset: Path, progress: bool = True) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+    """World images squashed to 64x64 as uint8 (N, 3, 64, 64) plus their metadata rows."""
+    images, rows = [], []
+    for item in tqdm(open_dataset(dataset), desc="read judge data", disable=not progress):
+        decoded = item.decode()
+        if item.error or decoded.error:
+            continue
+        image = decoded.image.resize((SIZE, SIZE), Image.Resampling.BILINEAR)
+        images.append(torch.from_numpy(np.asarray(image).copy()).permute(2, 0, 1))
+        rows.append(item.columns)
+    return torch.stack(images), rows
+
+
+def to_input(images: torch.Tensor) -> torch.Tensor:
+    """uint8 -> float in [-1, 1]."""
+    return images.float() / 127.5 - 1.0
+
+
+class JudgeTask(TrainingTask):
+    """Regression on ground-truth appeal, or cross-entropy on the three content labels."""
+
+    def __init__(
+        self, net: WorldJudgeNet, images: torch.Tensor, rows: list[dict[str, Any]]
+    ) -> None:
+        self.net, self.images = net, images
+        self.kind = net.config.kind
+        self.appeal = torch.tensor([r["appeal"] for r in rows], dtype=torch.float32)
+        self.labels = {
+            k: torch.tensor([v.index(r["content"][k]) for r in rows]) for k, v in HEADS.items()
+        }
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"net": self.net}
+
+    @property
+    def num_items(self) -> int:
+        return len(self.images)
+
+    def load_batch(self, indices: list[int]) -> list[int]:
+        return indices
+
+    def training_step(self, batch: list[int], modules, ctx: StepContext) -> Iterator:
+        index = torch.tensor(batch)
+        images = to_input(self.images[index])
+        flip = ctx.rand(stream="flip") < 0.5  # horizontal flips keep content and appeal
+        images = torch.where(flip[:, None, None, None], images.flip(-1), images)
+        out = modules["net"](images)
+        if self.kind == "appeal":
+            loss = F.mse_loss(out["appeal"], self.appeal[index])
+        else:
+            loss = sum(F.cross_entropy(out[k], self.labels[k][index]) for k in HEADS)
+        yield "main", loss, {"loss": float(loss.detach())}
+
+    def export(self, modules, out: Path) -> None:
+        modules["net"].save_pretrained(out)
+
+
+@torch.no_grad()
+def predict(net: WorldJudgeNet, images: torch.Tensor, batch: int = 256) -> dict[str, torch.Tensor]:
+    """Head outputs for uint8 images, in batches (content heads as log-probabilities)."""
+    net.eval()
+    parts = [net(to_input(images[i : i + batch])) for i in range(0, len(images), batch)]
+    out = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    return {k: v if k == "appeal" else v.log_softmax(-1) for k, v in out.items()}
+
+
+def content_score(log_probs: dict[str, torch.Tensor], content: dict[str, str], row: int) -> float:
+    """Log-probability that image ``row`` shows the prompt's subject, colour and background."""
+    return float(sum(log_probs[k][row, HEADS[k].index(content[k])] for k in HEADS))
+
+
+def appeal_accuracy(
+    net: WorldJudgeNet,
+    images: torch.Tensor,
+    rows: list[dict],
+    pairs: int,
+    seed: int,
+    min_gap: float = 0.1,
+) -> float:
+    """Share of random held-out pairs (true appeal gap ≥ ``min_gap``) the predictor orders right."""
+    predicted = predict(net, images)["appeal"]
+    truth = torch.tensor([r["appeal"] for r in rows])
+    rng = np.random.default_rng(seed)
+    right = total = 0
+    while total < pairs:
+        a, b = rng.integers(0, len(rows), 2)
+        if abs(float(truth[a] - truth[b])) < min_gap:
+            continue
+        right += int((predicted[a] > predicted[b]) == (truth[a] > truth[b]))
+        total += 1
+    return right / total
+
+
+def content_accuracy(
+    net: WorldJudgeNet, images: torch.Tensor, rows: list[dict], pairs: int, seed: int
+) -> float:
+    """Share of pairs (image matching a caption vs an image of other content) judged right."""
+    log_probs = predict(net, images)
+    rng = np.random.default_rng(seed)
+    right = total = 0
+    while total < pairs:
+        a, b = rng.integers(0, len(rows), 2)
+        content = rows[a]["content"]
+        if all(rows[b]["content"][k] == content[k] for k in HEADS):
+            continue
+        right += int(content_score(log_probs, content, a) > content_score(log_probs, content, b))
+        total += 1
+    return right / total
+
+
+@dataclass
+class JudgeBuildConfig:
+    """Data and budget of the two judges."""
+
+    pool_size: int = 12000
+    pool_seed: int = 2002  # neither the demo's pool nor the base's pretraining pool
+    heldout_size: int = 2000
+    heldout_seed: int = 2003
+    validation_pairs: int = 2000
+    loop: LoopConfig = field(
+        default_factory=lambda: LoopConfig(max_steps=600, batch_size=64, log_every=20)
+    )
+
+
+def build_judges(
+    config: JudgeBuildConfig, work: Path, target: Path, progress: bool = True
+) -> dict[str, Any]:
+    """Train both judges on their own world pool, validate on another, install them in ``target``."""
+    pool, heldout = work / "pool", work / "heldout"
+    make_world(
+        pool, config.pool_size, config.pool_seed, WorldConfig(), workers=2, progress=progress
+    )
+    make_world(
+        heldout,
+        config.heldout_size,
+        config.heldout_seed,
+        WorldConfig(),
+        workers=2,
+        progress=progress,
+    )
+    images, rows = load_pool(pool, progress)
+    test_images, test_rows = load_pool(heldout, progress)
+    record: dict[str, Any] = {}
+    for kind in ("appeal", "content"):
+        torch.manual_seed(0)
+        net = WorldJudgeNet(kind=kind)
+        config.loop.optimizer.learning_rate = 2e-3
+        run_training(JudgeTask(net, images, rows), config.loop, work / kind, progress=progress)
+        trained = WorldJudgeNet.from_pretrained(work / kind / "model")
+        measure = appeal_accuracy if kind == "appeal" else content_accuracy
+        accuracy = measure(
+            trained, test_images, test_rows, config.validation_pairs, config.heldout_seed
+        )
+        trained.save_pretrained(target / kind)
+        record[kind] = {
+            "pairwise_accuracy": accuracy,
+            "validation_pairs": config.validation_pairs,
+            "steps": config.loop.max_steps,
+        }
+    (target / "validation.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
