@@ -69,6 +69,7 @@ class DiffusionTask(TrainingTask):
                 module.enable_gradient_checkpointing()
         self.latent_cache = self.text_cache = None
         self.encode_calls = 0
+        self._memory: dict[str, Any] = {}  # cache entries already read from disk
         if config.data.cache:
             self.latent_cache = TensorCache(cache_root, "latents", module_fingerprint(pipe.vae))
             self.text_cache = TensorCache(
@@ -136,9 +137,8 @@ class DiffusionTask(TrainingTask):
         )
 
     def _batch(self, examples: list[Example]) -> dict[str, Any]:
-        params = torch.stack([self._latent_params(e) for e in examples])
-        texts = [self._text(e) for e in examples]
-        cond = {key: torch.stack([t[key] for t in texts]) for key in texts[0]}
+        params = self._latent_params(examples)
+        cond = self._text_conditioning([e.text for e in examples])
         extra = getattr(self.family, "image_conditioning", None)
         if extra is not None:
             per_item = [extra(e.original_size, e.crop_top_left, e.bucket[::-1]) for e in examples]
@@ -148,19 +148,31 @@ class DiffusionTask(TrainingTask):
     def _latent_key(self, example: Example) -> str:
         return content_key(example.image_sha256, f"{example.bucket}", f"{example.crop_top_left}")
 
-    def _latent_params(self, example: Example) -> torch.Tensor:
-        if self.latent_cache is not None and self._latent_key(example) in self.latent_cache:
-            return self.latent_cache.get(self._latent_key(example))["params"]
-        self.encode_calls += 1
-        pixels = example_pixels(example).unsqueeze(0)
-        return self.family.encode_images(self.pipe, pixels)[0]
+    def _latent_params(self, examples: list[Example]) -> torch.Tensor:
+        """Cached latent parameters (from memory, else disk); uncached ones encoded in one batch."""
+        if self.latent_cache is None:
+            self.encode_calls += len(examples)
+            pixels = torch.stack([example_pixels(e) for e in examples])
+            return self.family.encode_images(self.pipe, pixels)
+        rows = []
+        for example in examples:
+            key = self._latent_key(example)
+            if key not in self._memory:
+                self._memory[key] = self.latent_cache.get(key)["params"]
+            rows.append(self._memory[key])
+        return torch.stack(rows)
 
-    def _text(self, example: Example) -> dict[str, torch.Tensor]:
-        key = content_key(example.text)
-        if self.text_cache is not None and key in self.text_cache:
-            return self.text_cache.get(key)
-        encoded = self.family.encode_text(self.pipe, [example.text])
-        return {k: v[0] for k, v in encoded.items()}
+    def _text_conditioning(self, texts: list[str]) -> dict[str, torch.Tensor]:
+        """Cached text embeddings (from memory, else disk); without a cache, one encoder batch."""
+        if self.text_cache is None:
+            return self.family.encode_text(self.pipe, texts)
+        rows = []
+        for text in texts:
+            key = "text:" + content_key(text)
+            if key not in self._memory:
+                self._memory[key] = self.text_cache.get(content_key(text))
+            rows.append(self._memory[key])
+        return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
 
     def fill_cache(self, progress: bool = True, batch_size: int = 16) -> None:
         """Encode every example not yet cached (resumable: cached entries are skipped)."""

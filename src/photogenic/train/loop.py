@@ -108,6 +108,7 @@ def run_training(
 
     while state.step < config.max_steps and not state.stopped_early:
         step = state.step
+        step_started = time.perf_counter()
         generator = seed_step(config.seed, step, accelerator.process_index)
         indices = plan.local_batch(step, accelerator.process_index, accelerator.num_processes)
         batch = task.load_batch(indices)
@@ -116,6 +117,7 @@ def run_training(
         if ema is not None:
             ema.step(ema_params)
         state.step += 1
+        logs["step_seconds"] = time.perf_counter() - step_started
 
         if state.step % config.log_every == 0 or state.step == config.max_steps:
             rate = (state.step - start_step) * config.batch_size / max(time.time() - started, 1e-9)
