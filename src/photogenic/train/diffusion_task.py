@@ -15,6 +15,7 @@ from photogenic.train.buckets import BucketBatchPlan
 from photogenic.train.cache import TensorCache, content_key, module_fingerprint
 from photogenic.train.examples import Example, example_pixels
 from photogenic.train.families.base import ModelFamily
+from photogenic.train.lora import LoraConfig, add_lora, save_lora
 from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
 from photogenic.train.task import LossPhase, StepContext, TrainingTask
 
@@ -42,6 +43,7 @@ class DiffusionTaskConfig:
     objective: DiffusionObjectiveConfig = field(default_factory=DiffusionObjectiveConfig)
     data: DataConfig = field(default_factory=DataConfig)
     gradient_checkpointing: bool = False
+    lora: LoraConfig = field(default_factory=LoraConfig)  # off = full fine-tuning (the paper)
 
 
 class DiffusionTask(TrainingTask):
@@ -64,6 +66,9 @@ class DiffusionTask(TrainingTask):
             module.requires_grad_(False)
             module.eval()
         self.denoisers = family.trainable(pipe)
+        if config.lora.enabled:
+            for module in self.denoisers.values():
+                add_lora(module, config.lora)
         if config.gradient_checkpointing:
             for module in self.denoisers.values():
                 module.enable_gradient_checkpointing()
@@ -119,7 +124,10 @@ class DiffusionTask(TrainingTask):
         return total / count
 
     def export(self, modules: dict[str, nn.Module], out: Path) -> None:
-        self.family.save(self.pipe, modules, out)
+        if self.config.lora.enabled:
+            save_lora(self.pipe, modules["unet"], out)
+        else:
+            self.family.save(self.pipe, modules, out)
 
     # -- internals ----------------------------------------------------------------------------
     def _loss(self, batch: dict[str, Any], modules, ctx: StepContext) -> torch.Tensor:

@@ -73,7 +73,7 @@ def run_training(
         )
         for name in optimizers
     }
-    ema_params = [p for n in task.ema_modules() for p in modules[n].parameters()]
+    ema_params = [p for n in task.ema_modules() for p in modules[n].parameters() if p.requires_grad]
     ema = EMAModel(ema_params, decay=config.ema_decay) if config.ema_decay > 0 else None
 
     state = LoopState()
