@@ -195,3 +195,25 @@ def test_lora_training_exports_diffusers_and_single_file_formats(tmp_path: Path)
     one_file = DiffusionPipeline.from_pretrained(model)
     one_file.load_lora_weights(str(out / "model" / "lora.safetensors"))  # kohya-layout reader
     np.testing.assert_allclose(generate(one_file), adapted, atol=1e-5)
+
+
+def test_progressive_stages_run_in_order_and_resume_by_stage(tmp_path: Path) -> None:
+    from photogenic.train.run import StageConfig
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    cfg = _config()
+    cfg.loop.validate_every = 0
+    cfg.stages = [
+        StageConfig(resolution=32, max_steps=2, noise_offset=0.0),
+        StageConfig(resolution=64, max_steps=3, noise_offset=0.02, batch_size=2),
+    ]
+    out = tmp_path / "staged"
+    summary = train_model(cfg, model, data, out, progress=False)
+    assert [s["steps"] for s in summary["stages"]] == [2, 3]
+    assert [s["resolution"] for s in summary["stages"]] == [32, 64]
+    assert [s["noise_offset"] for s in summary["stages"]] == [0.0, 0.02]
+    assert (out / "model" / "model_index.json").is_file()
+    first_stamp = (out / "stage-1" / "stage.json").stat().st_mtime_ns
+    train_model(cfg, model, data, out, progress=False)
+    assert (out / "stage-1" / "stage.json").stat().st_mtime_ns == first_stamp

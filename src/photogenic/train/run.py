@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,26 @@ RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
 
 @dataclass
+class StageConfig:
+    """One stage of progressive-resolution pretraining (overrides of the recipe for that stage)."""
+
+    resolution: int = 256
+    max_steps: int = 1000
+    noise_offset: float = 0.0
+    batch_size: int = 0  # 0 = the recipe's loop.batch_size
+
+
+@dataclass
 class TrainConfig:
-    """A training recipe: the loop's settings and the model/data side."""
+    """A training recipe: the loop's settings and the model/data side.
+
+    With ``stages``, training runs them in order (each starts from the previous stage's model, in
+    ``OUT/stage-N``), as the paper pretrains at progressively increasing resolution.
+    """
 
     loop: LoopConfig = field(default_factory=LoopConfig)
     task: DiffusionTaskConfig = field(default_factory=DiffusionTaskConfig)
+    stages: list[StageConfig] = field(default_factory=list)
 
 
 def recipe_path(recipe: str) -> Path:
@@ -45,6 +63,41 @@ def train_model(
     config: TrainConfig, model: Path, data: Path, out: Path, progress: bool = True
 ) -> dict[str, Any]:
     """Train the denoiser of the diffusers model at ``model`` on ``data``; writes ``out/model``."""
+    if config.stages:
+        return _train_stages(config, model, data, Path(out), progress)
+    return _train_one(config, model, data, out, progress)
+
+
+def _train_stages(
+    config: TrainConfig, model: Path, data: Path, out: Path, progress: bool
+) -> dict[str, Any]:
+    """Run each stage from the previous stage's model; finished stages are not run again."""
+    stages = []
+    current = Path(model)
+    for number, stage in enumerate(config.stages, start=1):
+        stage_out = out / f"stage-{number}"
+        done = stage_out / "stage.json"
+        if not done.is_file():
+            cfg = copy.deepcopy(config)
+            cfg.stages = []
+            cfg.task.data.resolution = stage.resolution
+            cfg.loop.max_steps = stage.max_steps
+            cfg.task.objective.noise_offset = stage.noise_offset
+            cfg.loop.batch_size = stage.batch_size or config.loop.batch_size
+            summary = _train_one(cfg, current, data, stage_out, progress)
+            done.write_text(json.dumps(summary, indent=2) + "\n")
+        stages.append({"stage": number, **asdict(stage), **json.loads(done.read_text())})
+        current = stage_out / "model"
+    final = out / "model"
+    if final.exists():
+        shutil.rmtree(final)
+    shutil.copytree(current, final)
+    return {**stages[-1], "model": str(final), "stages": stages}
+
+
+def _train_one(
+    config: TrainConfig, model: Path, data: Path, out: Path, progress: bool
+) -> dict[str, Any]:
     if not Path(model).is_dir():
         raise PhotogenicError(f"--model {model}: expected a local diffusers model directory")
     family = family_for(model, config.task.family or None)
