@@ -63,6 +63,8 @@ def _config(**loop) -> TrainConfig:
     cfg.loop.batch_size = 4
     cfg.loop.checkpoint.every = 2
     cfg.loop.validate_every = 2
+    cfg.loop.sample_every = 2
+    cfg.task.data.sample_steps = 2
     cfg.loop.optimizer.learning_rate = 1e-3
     cfg.task.objective.noise_offset = 0.1
     cfg.task.data.resolution = 32
@@ -84,6 +86,10 @@ def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family
     skipped = [json.loads(x) for x in (out / "skipped.jsonl").read_text().splitlines()]
     assert [s["id"] for s in skipped] == ["broken"] and skipped[0]["reason"] == "truncated"
     assert len(summary["validations"]) == 2
+    grids = sorted((out / "samples").glob("*.png"))
+    assert [g.name for g in grids] == ["step-00000002.png", "step-00000004.png"]
+    assert Image.open(grids[0]).size == (32 * 2, 32)  # the two held-out captions
+    assert list((out / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard scalars"
 
     before = DiffusionPipeline.from_pretrained(model).unet.state_dict()
     pipe = DiffusionPipeline.from_pretrained(out / "model")

@@ -50,6 +50,7 @@ class LoopConfig:
     ema_decay: float = 0.0  # 0 disables EMA
     log_every: int = 10
     validate_every: int = 0  # steps; 0 = never
+    sample_every: int = 0  # steps between fixed-seed validation image grids; 0 = never
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     optimizers: dict[str, OptimizerConfig] = field(default_factory=dict)  # per-optimizer overrides
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)

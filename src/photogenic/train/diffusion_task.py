@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import torch
+from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
@@ -33,6 +34,9 @@ class DataConfig:
     cache_dir: str = ""  # "" = <out>/cache; share one folder between runs to reuse entries
     validation_fraction: float = 0.05  # held-out share of the data for the validation loss
     validation_max: int = 256  # at most this many held-out items
+    sample_prompts: list[str] = field(default_factory=list)  # "" = the first held-out captions
+    sample_count: int = 4  # images in each validation grid
+    sample_steps: int = 20  # solver steps per validation image
 
 
 @dataclass
@@ -122,6 +126,32 @@ class DiffusionTask(TrainingTask):
                 total += float(loss) * len(members)
                 count += len(members)
         return total / count
+
+    def sample_grid(self, modules: dict[str, nn.Module], path: Path) -> None:
+        """A row of images for fixed prompts, each from its own fixed seed (comparable across steps)."""
+        data = self.config.data
+        prompts = list(data.sample_prompts) or [
+            e.text for e in (self.validation_examples or self.train_examples)[: data.sample_count]
+        ]
+        self.pipe.unet = modules["unet"]
+        self.pipe.set_progress_bar_config(disable=True)
+        width, height = (self.validation_examples or self.train_examples)[0].bucket
+        images = [
+            self.pipe(
+                prompt,
+                num_inference_steps=data.sample_steps,
+                width=width,
+                height=height,
+                generator=torch.Generator().manual_seed(index),
+                output_type="pil",
+            ).images[0]
+            for index, prompt in enumerate(prompts)
+        ]
+        grid = Image.new("RGB", (width * len(images), height))
+        for index, image in enumerate(images):
+            grid.paste(image, (index * width, 0))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        grid.save(path)
 
     def export(self, modules: dict[str, nn.Module], out: Path) -> None:
         if self.config.lora.enabled:

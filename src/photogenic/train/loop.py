@@ -131,6 +131,14 @@ def run_training(
             _validate(
                 task, prepared, accelerator, ema, ema_params, state, config, metrics, checkpoint
             )
+        if (
+            config.sample_every
+            and state.step % config.sample_every == 0
+            and accelerator.is_main_process
+        ):
+            unwrapped = {n: accelerator.unwrap_model(m) for n, m in prepared.items()}
+            with torch.no_grad(), _ema_weights(ema, ema_params):
+                task.sample_grid(unwrapped, out / "samples" / f"step-{state.step:08d}.png")
         if config.checkpoint.every and state.step % config.checkpoint.every == 0:
             checkpoint(step_name(state.step))
     bar.close()

@@ -101,6 +101,9 @@ class TrainingTask:
         """A held-out loss with fixed noise (lower is better), or None when there is no held-out set."""
         return None
 
+    def sample_grid(self, modules: dict[str, nn.Module], path: Path) -> None:
+        """Write fixed-seed validation samples to ``path`` (a PNG); optional."""
+
     def export(self, modules: dict[str, nn.Module], out: Path) -> None:
         """Write the trained model (a diffusers directory for model tasks)."""
         for name, module in modules.items():
