@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from photogenic.train.plan import Plan
 from photogenic.train.seeding import derive_seed
 
 
@@ -36,7 +37,7 @@ def nearest_bucket(width: int, height: int, buckets: list[tuple[int, int]]) -> i
     )
 
 
-class BucketBatchPlan:
+class BucketBatchPlan(Plan):
     """Deterministic global batches drawn from one bucket at a time (same interface as BatchPlan)."""
 
     def __init__(self, bucket_of_item: list[int], batch_size: int, seed: int) -> None:
@@ -70,14 +71,6 @@ class BucketBatchPlan:
     def global_batch(self, step: int) -> list[int]:
         epoch, position = divmod(step, self.batches_per_epoch)
         return list(self.epoch_batches(epoch)[position])
-
-    def local_batch(self, step: int, rank: int, world_size: int) -> list[int]:
-        if self.batch_size % world_size:
-            raise ValueError(
-                f"batch_size {self.batch_size} must be divisible by the {world_size} processes"
-            )
-        per = self.batch_size // world_size
-        return self.global_batch(step)[rank * per : (rank + 1) * per]
 
     def epoch_of(self, step: int) -> float:
         return step / self.batches_per_epoch

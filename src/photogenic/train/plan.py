@@ -12,7 +12,26 @@ import numpy as np
 from photogenic.train.seeding import derive_seed
 
 
-class BatchPlan:
+class Plan:
+    """What every batch plan shares: splitting a global batch between processes."""
+
+    batch_size: int
+
+    def global_batch(self, step: int) -> list[int]:
+        """Item indices of the global batch at ``step`` (0-based)."""
+        raise NotImplementedError
+
+    def local_batch(self, step: int, rank: int, world_size: int) -> list[int]:
+        """This process's contiguous share of the global batch (the batch must divide evenly)."""
+        if self.batch_size % world_size:
+            raise ValueError(
+                f"batch_size {self.batch_size} must be divisible by the {world_size} processes"
+            )
+        per = self.batch_size // world_size
+        return self.global_batch(step)[rank * per : (rank + 1) * per]
+
+
+class BatchPlan(Plan):
     """Deterministic global batches over ``n`` items."""
 
     def __init__(self, n: int, batch_size: int, seed: int, shuffle: bool = True) -> None:
@@ -47,15 +66,6 @@ class BatchPlan:
             take = min(self.batch_size - len(out), self.n - offset)
             out.extend(int(i) for i in order[offset : offset + take])
         return out
-
-    def local_batch(self, step: int, rank: int, world_size: int) -> list[int]:
-        """This process's contiguous share of the global batch (the batch must divide evenly)."""
-        if self.batch_size % world_size:
-            raise ValueError(
-                f"batch_size {self.batch_size} must be divisible by the {world_size} processes"
-            )
-        per = self.batch_size // world_size
-        return self.global_batch(step)[rank * per : (rank + 1) * per]
 
     def epoch_of(self, step: int) -> float:
         """Epochs completed at the start of ``step``."""

@@ -13,8 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from photogenic.train.buckets import BucketBatchPlan
-from photogenic.train.plan import BatchPlan
+from photogenic.train.plan import BatchPlan, Plan
 from photogenic.train.seeding import derive_seed
 
 LossPhase = tuple[str, torch.Tensor, dict[str, float]]
@@ -82,7 +81,7 @@ class TrainingTask:
         """How many training items there are (the batch plan draws indices below this)."""
         raise NotImplementedError
 
-    def batch_plan(self, batch_size: int, seed: int) -> BatchPlan | BucketBatchPlan:
+    def batch_plan(self, batch_size: int, seed: int) -> Plan:
         """Which items each step draws (default: shuffled epochs over all items)."""
         return BatchPlan(self.num_items, batch_size, seed)
 
