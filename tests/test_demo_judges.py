@@ -28,7 +28,9 @@ def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
     for row in record.values():
         assert 0.0 <= row["pairwise_accuracy"] <= 1.0 and row["validation_pairs"] == 200
     for kind in ("appeal", "content"):
-        losses = [json.loads(x)["loss"] for x in (tmp_path / "work" / kind / "metrics.jsonl").open()]
+        losses = [
+            json.loads(x)["loss"] for x in (tmp_path / "work" / kind / "metrics.jsonl").open()
+        ]
         assert sum(losses[-5:]) < sum(losses[:5]), f"{kind} judge did not learn"
     assert config.pool_seed != config.heldout_seed
     assert json.loads((target / "validation.json").read_text()) == record

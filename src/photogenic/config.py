@@ -70,7 +70,9 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def from_dict(cls: type[C], data: dict[str, Any], where: str = "config", base: C | None = None) -> C:
+def from_dict(
+    cls: type[C], data: dict[str, Any], where: str = "config", base: C | None = None
+) -> C:
     """Instantiate dataclass ``cls`` from a mapping, checking keys and types recursively.
 
     Keys not in ``data`` keep their value in ``base`` (default: ``cls()``), so a partial mapping

@@ -26,12 +26,24 @@ from photogenic.runs import RunDir
     is_flag=True,
     help="Rebuild the shipped tiny base model instead (hours on a 2-core CPU; resumable).",
 )
+@click.option(
+    "--rebuild-judges",
+    is_flag=True,
+    help="Retrain the shipped appeal and content judges instead (minutes).",
+)
 def demo(
-    out: Path, config_path: Path | None, overrides: tuple[str, ...], rebuild_base: bool
+    out: Path,
+    config_path: Path | None,
+    overrides: tuple[str, ...],
+    rebuild_base: bool,
+    rebuild_judges: bool,
 ) -> None:
     """Run the quality-tuning pipeline end to end on the haystack world (no downloads)."""
     if rebuild_base:
         _rebuild_base(out, config_path, overrides)
+        return
+    if rebuild_judges:
+        _rebuild_judges(out, config_path, overrides)
         return
     config = resolve_config(DemoConfig, config_path, overrides)
     run = RunDir(out, "demo")
