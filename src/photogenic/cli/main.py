@@ -18,6 +18,7 @@ def cli() -> None:
 
 def _register() -> None:
     from photogenic.cli import ae, data, demo, train, world
+    from photogenic.cli.annotate import annotate
     from photogenic.cli.eval import eval_
     from photogenic.cli.sample import sample
 
@@ -28,6 +29,7 @@ def _register() -> None:
     cli.add_command(sample)
     cli.add_command(eval_)
     cli.add_command(ae.ae)
+    cli.add_command(annotate)
 
 
 _register()
