@@ -1,4 +1,5 @@
-"""Rater agreement: Fleiss' kappa and each rater's agreement with the majority (pure functions)."""
+"""Rater agreement: Fleiss' kappa (shared with the evaluation statistics) and each rater's agreement
+with the majority (pure functions)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,9 @@ from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
+from photogenic.evaluate.stats import fleiss_kappa
 
-def fleiss_kappa(counts: Sequence[Sequence[int]]) -> float | None:
-    """Fleiss' kappa of an items x categories table of rating counts.
-
-    Row ``i`` holds how many raters put item ``i`` in each category. Items with fewer than two
-    ratings carry no agreement and are left out; items may have different numbers of ratings
-    (each item's agreement uses its own count). None when undefined: no item with two or more
-    ratings, or every rating in one category (chance agreement is then 1).
-    """
-    rows = [[int(c) for c in row] for row in counts if sum(row) >= 2]
-    if not rows:
-        return None
-    width = len(rows[0])
-    if any(len(row) != width for row in rows) or any(c < 0 for row in rows for c in row):
-        raise ValueError("every row needs the same number of non-negative counts")
-    total = sum(sum(row) for row in rows)
-    shares = [sum(row[j] for row in rows) / total for j in range(width)]
-    per_item = [(sum(c * c for c in row) - n) / (n * (n - 1)) for row in rows for n in [sum(row)]]
-    observed = sum(per_item) / len(per_item)
-    chance = sum(p * p for p in shares)
-    if chance >= 1.0 - 1e-12:
-        return None
-    return (observed - chance) / (1.0 - chance)
+__all__ = ["agreement_with_majority", "count_table", "fleiss_kappa", "majority"]
 
 
 def count_table(
