@@ -2,7 +2,9 @@
 ``examples/text_to_image/train_text_to_image.py``, same tiny SD model, data, batch and precision.
 
 The baseline is that script's inner loop written out without torchvision (which cannot be
-installed beside this torch): per step it encodes the images with the VAE, samples the posterior,
+installed beside this torch): per step it decodes and preprocesses each image and tokenizes its
+caption on the fly (the script's ``preprocess_train`` with its default ``dataloader_num_workers=0``),
+encodes the images with the VAE, samples the posterior,
 scales, draws noise and timesteps, adds noise, encodes the captions, runs the U-Net, takes the
 MSE, back-propagates and steps AdamW and the LR scheduler. Each variant runs in its own process
 (peak RSS is per process); they alternate so all see the same machine state.
@@ -67,19 +69,21 @@ def run_baseline(model: Path, data: Path, steps: int, batch: int) -> float:
     text_encoder.requires_grad_(False)
     unet.train()
     items = list(open_dataset(data))
-    pixels = [
-        torch.from_numpy(np.asarray(i.decode().image, dtype=np.float32) / 127.5 - 1).permute(
-            2, 0, 1
-        )
-        for i in items
-    ]
-    ids = tokenizer(
-        [i.text for i in items],
-        padding="max_length",
-        max_length=tokenizer.model_max_length,
-        truncation=True,
-        return_tensors="pt",
-    ).input_ids
+
+    def preprocess(item) -> tuple[torch.Tensor, torch.Tensor]:
+        # the script's preprocess_train, applied on the fly (dataloader_num_workers defaults to 0):
+        # decode, resize, centre crop, to tensor, normalise to [-1, 1], tokenize
+        image = Image.open(item.path).convert("RGB").resize((64, 64), Image.Resampling.BILINEAR)
+        pixels = torch.from_numpy(np.asarray(image, dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)
+        ids = tokenizer(
+            item.text,
+            padding="max_length",
+            max_length=tokenizer.model_max_length,
+            truncation=True,
+            return_tensors="pt",
+        ).input_ids[0]
+        return pixels, ids
+
     optimizer = torch.optim.AdamW(
         unet.parameters(), lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8
     )
@@ -92,12 +96,14 @@ def run_baseline(model: Path, data: Path, steps: int, batch: int) -> float:
         if step == 1:
             start = time.perf_counter()
         index = [int(order[(step * batch + k) % len(items)]) for k in range(batch)]
-        batch_pixels = torch.stack([pixels[k] for k in index])
+        examples = [preprocess(items[k]) for k in index]
+        batch_pixels = torch.stack([e[0] for e in examples])
+        batch_ids = torch.stack([e[1] for e in examples])
         latents = vae.encode(batch_pixels).latent_dist.sample() * vae.config.scaling_factor
         noise = torch.randn_like(latents)
         timesteps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,)).long()
         noisy = noise_scheduler.add_noise(latents, noise, timesteps)
-        encoder_hidden_states = text_encoder(ids[index], return_dict=False)[0]
+        encoder_hidden_states = text_encoder(batch_ids, return_dict=False)[0]
         pred = unet(noisy, timesteps, encoder_hidden_states, return_dict=False)[0]
         loss = F.mse_loss(pred.float(), noise.float(), reduction="mean")
         loss.backward()
