@@ -118,6 +118,14 @@ def test_early_stopping_keeps_the_best_checkpoint(tmp_path: Path) -> None:
     losses = dict((int(s), v) for s, v in summary["validations"])
     assert losses[summary["best_step"]] == min(losses.values())
     assert summary["steps"] - summary["best_step"] == 3 * 2
+    assert summary["exported_step"] == summary["best_step"]
+    exported = torch.load(out / "model" / "net.pt")
+    best_weights = best["modules"]["net"]
+    # the export is the best checkpoint's EMA weights, not the last step's
+    assert not _same(exported, _weights(out))
+    ema = best["ema"]["shadow_params"]
+    assert all(torch.equal(a, b) for a, b in zip(exported.values(), ema, strict=True))
+    assert best_weights.keys() == exported.keys()
 
 
 def test_batch_plan_never_drops_an_item_and_is_deterministic() -> None:

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from photogenic.errors import PhotogenicError
 from photogenic.train.checkpoint import (
+    checkpoint_dir,
     latest_checkpoint,
     load_checkpoint,
     prune_checkpoints,
@@ -145,6 +146,16 @@ def run_training(
     checkpoint(step_name(state.step))
 
     model_dir = out / "model"
+    best = checkpoint_dir(out) / "best"
+    exported_step = state.step
+    if config.early_stopping.enabled and (best / "state.pt").is_file():
+        # keep the best checkpoint: its weights (and EMA) are what the run exports
+        snapshot = load_checkpoint(best)
+        for name, module in modules.items():
+            module.load_state_dict(snapshot["modules"][name])
+        if ema is not None and snapshot.get("ema") is not None:
+            ema.load_state_dict(snapshot["ema"])
+        exported_step = snapshot["loop"]["step"]
     if accelerator.is_main_process:
         model_dir.mkdir(parents=True, exist_ok=True)
         unwrapped = {n: accelerator.unwrap_model(m) for n, m in prepared.items()}
@@ -154,6 +165,7 @@ def run_training(
     metrics.close()
     return {
         "steps": state.step,
+        "exported_step": exported_step,
         "resumed_from": str(resumed_from) if resumed_from else None,
         "stopped_early": state.stopped_early,
         "best_step": state.best_step,
