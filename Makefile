@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# The CPU build of PyTorch that lies on this disk; installed first so nothing pulls a CUDA build.
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,annotate]'
+	$(BIN)/python -m pip install -q -e '.[dev,annotate,ocr,nsfw,ray]'
 	touch $(STAMP)
 
 setup: $(STAMP)

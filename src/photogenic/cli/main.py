@@ -17,12 +17,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from photogenic.cli import ae, data, demo, train, world
+    from photogenic.cli import ae, curate, data, demo, train, world
     from photogenic.cli.annotate import annotate
     from photogenic.cli.eval import eval_
     from photogenic.cli.sample import sample
 
     cli.add_command(world.world)
+    cli.add_command(curate.curate)
     cli.add_command(data.data)
     cli.add_command(demo.demo)
     cli.add_command(train.train)

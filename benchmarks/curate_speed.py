@@ -1,0 +1,225 @@
+"""Throughput of the curation funnel on real JPEG photos, against the decode bound and cleanvision.
+
+Builds JPEG pools from the Kodak photos (768×512 as shipped, and upscaled to 2048×1365; flipped and
+cropped variants so there are no copies) in a temporary folder, then measures in one run:
+
+- ``decode_bound``: Pillow decoding the same files with the same ``draft`` the funnel uses, on the
+  same number of processes (the ceiling for any funnel that must look at the pixels),
+- ``funnel``: ``photogenic curate run`` with the weight-free stages (1-3, 7-9; OCR, offensive and
+  learned scorers off), images/s of the per-item pass and of the whole run,
+- ``cleanvision``: cleanvision's default ``find_issues`` on the 768×512 pool (if installed),
+- the model stages separately (OCR text detection, nudenet), images/s on one process,
+- peak memory (RSS, the driver and each worker) of the funnel on a small and a larger world pool.
+
+Usage: python benchmarks/curate_speed.py --kodak ../shared/data/kodak --out benchmarks/results/curate_speed.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+SIDE = 256  # photogenic.measure_side of the default (photos) config
+
+
+def make_pool(kodak: Path, folder: Path, long_side: int, variants: int) -> list[Path]:
+    """JPEG copies of the Kodak photos scaled to ``long_side``, as an imagefolder dataset."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for src in sorted(kodak.glob("*.png")):
+        photo = Image.open(src).convert("RGB")
+        w, h = photo.size
+        scale = long_side / max(w, h)
+        photo = photo.resize((round(w * scale), round(h * scale)), Image.LANCZOS)
+        for v in range(variants):
+            img = photo.transpose(Image.FLIP_LEFT_RIGHT) if v % 2 else photo
+            if v >= 2:  # a slight crop, so no two files are near copies of each other
+                cw, ch = img.size
+                img = img.crop((cw // 20, ch // 20, cw, ch)).resize((cw, ch), Image.BICUBIC)
+            name = f"{src.stem}_{v}.jpg"
+            img.save(folder / name, quality=90)
+            rows.append(
+                {"file_name": name, "text": f"a photograph of scene {src.stem} variant {v}"}
+            )
+    with open(folder / "metadata.jsonl", "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    return [folder / r["file_name"] for r in rows]
+
+
+def _decode(path: Path) -> int:
+    with Image.open(path) as im:
+        w, h = im.size
+        short = min(w, h)
+        if short >= 2 * SIDE:
+            im.draft("RGB", (SIDE * w // short, SIDE * h // short))
+        im.load()
+        return im.size[0]
+
+
+def decode_bound(paths: list[Path], workers: int, repeat: int = 3) -> dict:
+    """Images/s of plain Pillow draft decoding on ``workers`` processes."""
+    work = paths * repeat
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_decode, paths[:workers])  # warm up
+        start = time.perf_counter()
+        pool.map(_decode, work, chunksize=8)
+        seconds = time.perf_counter() - start
+    return {
+        "images": len(work),
+        "seconds": round(seconds, 3),
+        "images_per_second": round(len(work) / seconds, 1),
+    }
+
+
+def funnel(pool: Path, out: Path, workers: int, extra: list[str]) -> dict:
+    """One ``curate run`` with the weight-free stages; its summary plus peak memory."""
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "photogenic.cli.main", "curate", "run", "--input", str(pool),
+           "--out", str(out), "--workers", str(workers), "--no-progress",
+           "--skip", "ocr", "--skip", "offensive", *extra]  # fmt: skip
+    # a wrapper process, so the peak RSS is that of this run's processes only
+    wrapper = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+        "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - start
+    peak_kb = int(done.stdout.strip().splitlines()[-1])
+    summary = json.loads((out / "summary.json").read_text())
+    p1 = summary["pass1"]
+    return {
+        "items": summary["input"],
+        "per_item_pass_images_per_second": summary["images_per_second"],
+        "per_item_pass_seconds": p1["seconds"],
+        "whole_run_seconds": round(wall, 3),
+        "whole_run_images_per_second": round(summary["input"] / wall, 1),
+        "stage_cpu_seconds": summary["stage_cpu_seconds"],
+        "kept": summary["kept"],
+        "peak_rss_mb_largest_process": round(peak_kb / 1024, 1),
+    }
+
+
+def cleanvision_rate(folder: Path) -> dict:
+    """cleanvision 0.3.x default issue search on the same files."""
+    try:
+        from cleanvision import Imagelab
+    except ImportError as exc:
+        return {"skipped": f"cleanvision not installed ({exc})"}
+    paths = [str(p) for p in sorted(folder.glob("*.jpg"))]
+    start = time.perf_counter()
+    lab = Imagelab(filepaths=paths)
+    lab.find_issues(verbose=False)
+    seconds = time.perf_counter() - start
+    return {
+        "images": len(paths),
+        "seconds": round(seconds, 3),
+        "images_per_second": round(len(paths) / seconds, 1),
+    }
+
+
+def model_stage_rates(folder: Path, n: int = 24) -> dict:
+    """Images/s of the model stages on one process (OCR detection at 640 px, nudenet at 320 px)."""
+    from photogenic.curate.config import CurateConfig
+    from photogenic.curate.worker import config_payload, run_shard
+    from photogenic.data import open_dataset
+
+    items = list(open_dataset(folder))[:n]
+    out = {}
+    for stage in ("ocr", "offensive"):
+        cfg = CurateConfig()
+        for other in ("ocr", "offensive"):
+            getattr(cfg, other).enabled = other == stage
+        payload = config_payload(cfg)
+        run_shard(payload, list(enumerate(items[:2])))  # load the model
+        start = time.perf_counter()
+        result = run_shard(payload, list(enumerate(items)))
+        seconds = time.perf_counter() - start
+        secs = result["seconds"].get(stage, 0.0)
+        out[stage] = {
+            "images": len(items),
+            "stage_seconds": round(secs, 3),
+            "stage_images_per_second_1_core": round(len(items) / secs, 2) if secs else None,
+            "all_stages_seconds": round(seconds, 3),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--kodak", type=Path, default=ROOT.parent / "shared" / "data" / "kodak")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "benchmarks" / "results" / "curate_speed.json"
+    )
+    parser.add_argument("--variants", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--world-small", type=Path, default=None, help="world pool for the RSS check"
+    )
+    parser.add_argument("--world-large", type=Path, default=None)
+    args = parser.parse_args()
+    result: dict = {
+        "benchmark": "curate_speed",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "machine": {
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "cpu_count": multiprocessing.cpu_count(),
+        },  # fmt: skip
+        "workers": args.workers,
+        "sizes": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        for label, side in (("768x512", 768), ("2048x1365", 2048)):
+            folder = tmp_path / label
+            paths = make_pool(args.kodak, folder, side, args.variants)
+            bound = decode_bound(paths, args.workers)
+            run = funnel(
+                folder, tmp_path / f"run-{label}", args.workers, ["--set", "select.top_k=20"]
+            )
+            entry = {
+                "images": len(paths),
+                "decode_bound": bound,
+                "funnel_weight_free": run,
+                "funnel_over_decode_bound": round(
+                    run["per_item_pass_images_per_second"] / bound["images_per_second"], 3
+                ),
+            }
+            if side == 768:
+                entry["cleanvision"] = cv = cleanvision_rate(folder)
+                if "images_per_second" in cv:
+                    entry["funnel_over_cleanvision"] = round(
+                        run["per_item_pass_images_per_second"] / cv["images_per_second"], 2
+                    )
+                entry["model_stages"] = model_stage_rates(folder)
+            result["sizes"][label] = entry
+            print(label, json.dumps(entry, indent=1), flush=True)
+        world_cfg = ["--config", str(ROOT / "configs" / "curate-world.yaml")]
+        for key, pool in (("world_small", args.world_small), ("world_large", args.world_large)):
+            if pool is not None:
+                result[key] = funnel(pool, tmp_path / f"run-{key}", args.workers, world_cfg)
+                print(key, result[key], flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Learned scorers that need user-provided local weights: CLIP score and a LAION-style aesthetic MLP."""

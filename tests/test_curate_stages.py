@@ -1,0 +1,164 @@
+"""Curation building blocks: decode for measurement, hashes, captions, dedup, balance, the score."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance, ImageFilter
+
+from photogenic.curate.config import CurateConfig, PhotogenicConfig, Term
+from photogenic.curate.features import measure_image
+from photogenic.curate.hashing import dhash, hamming, phash
+from photogenic.curate.load import jpeg_quality, load_item
+from photogenic.curate.photogenic import desirability, score_values
+from photogenic.curate.stages.balance import balance_mask, concept_cap, select_mask
+from photogenic.curate.stages.caption import caption_values, caption_verdict
+from photogenic.curate.stages.dedup import find_duplicates, near_pairs
+from photogenic.data.item import Item
+
+
+def scene(w=320, h=240, seed=0):
+    """A textured photo-like RGB image: gradient sky, a disc subject, some detail."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.zeros((h, w, 3), np.float32)
+    img[..., 0] = 60 + 100 * yy / h
+    img[..., 1] = 90 + 80 * xx / w
+    img[..., 2] = 200 - 60 * yy / h
+    disc = (xx - w / 3) ** 2 + (yy - h / 3) ** 2 < (h / 6) ** 2
+    img[disc] = (230, 60, 40)
+    img += rng.normal(0, 2, img.shape)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+def jpeg_bytes(image, quality=90):
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def test_load_uses_draft_for_big_jpegs_and_reads_quality():
+    big = scene(1600, 1200)
+    item = Item("a", "a.jpg", "x", data=jpeg_bytes(big, 80))
+    loaded = load_item(item, 256)
+    assert (loaded.width, loaded.height) == (1600, 1200)  # the full size, from the header
+    assert min(loaded.image.size) >= 256 and min(loaded.image.size) < 512
+    assert loaded.scale in (2, 4)
+    assert jpeg_quality(Image.open(io.BytesIO(jpeg_bytes(big, 30)))) == pytest.approx(30, abs=1)
+    assert loaded.info["jpeg_quality"] == pytest.approx(80, abs=1)
+    bad = load_item(Item("b", "b.jpg", "x", data=jpeg_bytes(big)[:5000]), 256)
+    assert bad.image is None and bad.error == "truncated"
+
+
+def test_perceptual_hashes_match_copies_not_other_images():
+    a = scene(seed=1)
+    brighter = ImageEnhance.Brightness(a).enhance(1.08)
+    field = np.random.default_rng(5).integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    other = Image.fromarray(field).resize((320, 240), Image.BICUBIC)
+    for fn in (phash, dhash):
+        assert hamming(fn(a), fn(brighter)) <= 4
+        assert hamming(fn(a), fn(other)) > 12
+
+
+def test_caption_checks():
+    cfg = CurateConfig().caption
+    assert caption_verdict(caption_values(""), cfg) == "caption_empty"
+    assert caption_verdict(caption_values("a cat"), cfg) == "caption_too_short"
+    assert (
+        caption_verdict(caption_values("IMG_2041.JPG 3000x2000 12345"), cfg) == "caption_not_text"
+    )
+    assert caption_verdict(caption_values("sale sale sale sale sale"), cfg) == "caption_repetitive"
+    assert caption_verdict(caption_values("a red kite over the hill"), cfg) is None
+
+
+def test_dedup_keeps_best_copy_and_points_to_it():
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(0, 2**63, 6, dtype=np.uint64)
+    hashes[3] = hashes[0] ^ np.uint64(0b101)  # 2 bits from row 0
+    sha = ["a", "b", "c", "d", "b", "f"]  # row 4 is a byte copy of row 1
+    hashes[4] = hashes[1]
+    score = np.array([0.5, 0.9, 0.1, 0.8, 0.9, np.nan])
+    pixels = np.array([100, 100, 100, 100, 100, 100])
+    dups = find_duplicates(sha, hashes, score, pixels, max_distance=3)
+    assert set(dups) == {0, 4}
+    assert dups[0].kept == 3 and dups[0].kind == "near_duplicate" and dups[0].distance == 2
+    assert dups[4].kept == 1 and dups[4].kind == "exact_duplicate"  # tie: the earlier one stays
+    pairs = near_pairs(hashes, 3)
+    assert [0, 3] in pairs.tolist() and [1, 4] in pairs.tolist()
+
+
+def test_near_pairs_agree_with_brute_force():
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 2**63, 40, dtype=np.uint64)
+    flips = rng.integers(0, 64, (40, 3))
+    copies = base.copy()
+    for k in range(40):
+        for b in flips[k, : k % 4]:
+            copies[k] ^= np.uint64(1) << np.uint64(b)
+    hashes = np.concatenate([base, copies])
+    dist = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
+    brute = {(i, j) for i, j in zip(*np.nonzero(dist <= 4), strict=True) if i < j}
+    assert {tuple(p) for p in near_pairs(hashes, 4).tolist()} == brute
+
+
+def test_balance_caps_each_concept_then_select_takes_top_k():
+    concepts = ["cat"] * 6 + ["dog"] * 2 + ["owl"]
+    scores = np.array([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.5, 0.4, 0.3])
+    cap = concept_cap(0.4, 5)
+    assert cap == 2
+    over = balance_mask(concepts, scores, cap)
+    assert over.tolist() == [False, False, True, True, True, True, False, False, False]
+    out = select_mask(scores[~over], 4)
+    assert out.tolist() == [False, False, False, False, True]  # owl is 5th
+
+
+def test_desirability_is_monotone_and_bounded():
+    term = Term("x", bad=0.0, good=1.0, floor=0.1)
+    xs = np.linspace(-2, 3, 60)
+    ds = [desirability(x, term) for x in xs]
+    assert all(b > a for a, b in zip(ds, ds[1:], strict=False))
+    assert 0.1 <= ds[0] < 0.12 and 0.99 < ds[-1] <= 1.0
+    falling = Term("x", bad=1.0, good=0.0)
+    assert desirability(0.0, falling) > desirability(1.0, falling)
+
+
+def test_photogenic_score_drops_with_each_fault():
+    cfg = PhotogenicConfig()
+    good = scene(640, 480)
+
+    def score(img, **extra):
+        values = measure_image(img, 1, cfg.composition_side) | {"jpeg_quality": 95.0, **extra}
+        return score_values(values, cfg)["photogenic_score"]
+
+    base = score(good)
+    arr = np.asarray(good).astype(np.float32)
+    dim = Image.fromarray((arr * 0.35).astype(np.uint8))
+    blown = Image.fromarray(np.clip(arr * 2.2, 0, 255).astype(np.uint8))
+    grey = good.convert("L").convert("RGB")
+    blurred = good.filter(ImageFilter.GaussianBlur(4))
+    noisy = Image.fromarray(
+        np.clip(arr + np.random.default_rng(0).normal(0, 25, arr.shape), 0, 255).astype(np.uint8)
+    )
+    for name, img in {
+        "dim": dim,
+        "blown": blown,
+        "grey": grey,
+        "blur": blurred,
+        "noise": noisy,
+    }.items():
+        assert score(img) < base, name
+    assert score(good, text_area=0.2) < base
+    parts = score_values(measure_image(good, 1), cfg)
+    assert set(parts) == {"photogenic_score"} | {f"photogenic_{p}" for p in cfg.principles}
+
+
+def test_near_copies_need_close_colours():
+    from photogenic.curate.hashing import color_grid
+
+    red = Image.new("RGB", (64, 64), (200, 30, 30))
+    blue = Image.new("RGB", (64, 64), (30, 30, 200))
+    same = np.array([phash(red), phash(red)], dtype=np.uint64)  # look-alike grey hashes
+    colors = [color_grid(red), color_grid(blue)]
+    args = (["a", "b"], same, np.array([0.5, 0.6]), np.array([1, 1]))
+    assert find_duplicates(*args, colors=colors, max_color_distance=8) == {}
+    assert set(find_duplicates(*args, colors=colors[:1] * 2, max_color_distance=8)) == {0}
