@@ -10,9 +10,9 @@ from PIL import Image
 from photogenic.config import from_dict
 from photogenic.curate.config import CurateConfig
 from photogenic.curate.funnel import notices
-from photogenic.curate.scorers.aesthetic import build_head
 from photogenic.curate.worker import config_payload, run_shard
 from photogenic.data.item import Item
+from photogenic.models.aesthetic import AestheticMLP
 
 
 def byte_chars():
@@ -82,7 +82,7 @@ def config(**sections):
 def test_clip_and_aesthetic_scores_from_local_weights(tmp_path):
     clip = tiny_clip(tmp_path / "clip")
     torch.manual_seed(1)
-    torch.save(build_head(16).state_dict(), tmp_path / "head.pth")
+    torch.save(AestheticMLP(16).state_dict(), tmp_path / "head.pth")
     cfg = config(
         clip_score={"model": str(clip), "min_score": -1000.0},
         aesthetic={"model": str(clip), "head": str(tmp_path / "head.pth"), "min_score": -1000.0},

@@ -206,7 +206,7 @@ def test_clip_score_and_preference_judges_on_a_local_tiny_clip(tmp_path, tiny_cl
 
 
 def test_aesthetic_judge_loads_a_local_head(tmp_path, tiny_clip):
-    from photogenic.evaluate.judges.aesthetic_head import AestheticMLP
+    from photogenic.models.aesthetic import AestheticMLP
 
     torch.manual_seed(1)
     head = AestheticMLP(16)

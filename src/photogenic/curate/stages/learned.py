@@ -60,12 +60,12 @@ class AestheticStage(ItemStage):
         return None
 
     def setup(self) -> None:
-        from photogenic.curate.scorers.aesthetic import load_head
+        from photogenic.models.aesthetic import load_head
 
         cfg = self.config.aesthetic
         self.clip = LocalClip(cfg.model, cfg.device, text=False)  # type: ignore[arg-type]
         dim = int(self.clip.model.config.projection_dim)
-        self.head = load_head(cfg.head, dim).to(cfg.device)  # type: ignore[arg-type]
+        self.head = load_head(cfg.head, dim, "aesthetic.head").to(cfg.device)  # type: ignore[arg-type]
 
     def run(self, batch: list[Context]) -> None:
         """Rate every live image in batches; drop below ``min_score``."""

@@ -1,6 +1,6 @@
 """LAION-style aesthetic judge: an MLP on unit-norm CLIP image embeddings predicts a 1-10 rating.
 
-The head (``photogenic.evaluate.judges.aesthetic_head``) has the layout of LAION's "improved
+The head (``photogenic.models.aesthetic``) has the layout of LAION's "improved
 aesthetic predictor", so its released state dict (on CLIP ViT-L/14 image embeddings) loads as is.
 Both parts load from local files: ``--weights DIR`` (the CLIP model) and ``--head FILE`` (the MLP).
 """
@@ -25,14 +25,14 @@ class AestheticJudge(Judge):
     tie_threshold = 0.05  # rating points (1-10 scale)
 
     def __init__(self, options: JudgeOptions) -> None:
-        from photogenic.evaluate.judges.aesthetic_head import load_head
+        from photogenic.models.aesthetic import load_head
 
         head_path = require_path(
             options.head, self.name, "--head FILE", "the aesthetic MLP weights"
         )
         self.clip = LocalClip(options.weights, self.name, options.device, text=False)
         size = int(self.clip.model.config.projection_dim)
-        self.head = load_head(head_path, size).to(self.clip.device)
+        self.head = load_head(head_path, size, "judge 'aesthetic': --head").to(self.clip.device)
 
     def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
         import torch

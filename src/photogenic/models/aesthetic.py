@@ -1,4 +1,5 @@
-"""The aesthetic MLP head (LAION "improved aesthetic predictor" layout) and its loader."""
+"""The aesthetic MLP head (LAION "improved aesthetic predictor" layout) and its loader, shared by
+the curation funnel's aesthetic scorer and the evaluation's aesthetic judge."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class AestheticMLP(nn.Module):
         return self.layers(x).squeeze(-1)
 
 
-def load_head(path: Path, input_size: int) -> AestheticMLP:
+def load_head(path: Path, input_size: int, what: str = "aesthetic head") -> AestheticMLP:
     """Load the MLP state dict from ``path`` (``.pth``/``.pt`` or ``.safetensors``), checked
     against the CLIP embedding size."""
     try:
@@ -43,13 +44,13 @@ def load_head(path: Path, input_size: int) -> AestheticMLP:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise PhotogenicError(f"judge 'aesthetic': cannot read --head {path} ({first})") from None
+        raise PhotogenicError(f"{what} {path}: cannot read it ({first})") from None
     head = AestheticMLP(input_size)
     try:
         head.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise PhotogenicError(
-            f"judge 'aesthetic': --head {path} does not fit a {input_size}-d CLIP embedding ({first})"
+            f"{what} {path} does not fit a {input_size}-d CLIP embedding ({first})"
         ) from None
     return head.eval()
