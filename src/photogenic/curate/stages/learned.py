@@ -5,8 +5,9 @@ Without weights they are skipped, and the report says so; nothing is ever downlo
 
 from __future__ import annotations
 
-from photogenic.curate.scorers.clip import LocalClip, missing_model
+from photogenic.curate.scorers.clip import missing_model
 from photogenic.curate.stages.base import Context, ItemStage
+from photogenic.models.clip import LocalClip
 
 
 class ClipScoreStage(ItemStage):
@@ -23,7 +24,8 @@ class ClipScoreStage(ItemStage):
 
     def setup(self) -> None:
         cfg = self.config.clip_score
-        self.clip = LocalClip(cfg.model, cfg.device)  # type: ignore[arg-type]
+        _one_thread_per_worker()
+        self.clip = LocalClip(cfg.model, cfg.device, label="clip_score.model")  # type: ignore[arg-type]
 
     def run(self, batch: list[Context]) -> None:
         """Score every live image against its caption in batches; drop below ``min_score``."""
@@ -63,7 +65,8 @@ class AestheticStage(ItemStage):
         from photogenic.models.aesthetic import load_head
 
         cfg = self.config.aesthetic
-        self.clip = LocalClip(cfg.model, cfg.device, text=False)  # type: ignore[arg-type]
+        _one_thread_per_worker()
+        self.clip = LocalClip(cfg.model, cfg.device, text=False, label="aesthetic.model")  # type: ignore[arg-type]
         dim = int(self.clip.model.config.projection_dim)
         self.head = load_head(cfg.head, dim, "aesthetic.head").to(cfg.device)  # type: ignore[arg-type]
 
@@ -85,3 +88,10 @@ class AestheticStage(ItemStage):
 
     def thresholds(self) -> dict[str, tuple[float | None, float | None]]:
         return {"aesthetic_score": (self.config.aesthetic.min_score, None)}
+
+
+def _one_thread_per_worker() -> None:
+    """Each funnel worker process runs its model on one thread (the pool spans the cores)."""
+    import torch
+
+    torch.set_num_threads(1)

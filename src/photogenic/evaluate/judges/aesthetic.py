@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from PIL import Image
 
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
-from photogenic.evaluate.judges.clip_model import LocalClip, require_path
+from photogenic.evaluate.judges.clip_model import load_judge_clip, require_path
 
 
 class AestheticJudge(Judge):
@@ -30,7 +30,7 @@ class AestheticJudge(Judge):
         head_path = require_path(
             options.head, self.name, "--head FILE", "the aesthetic MLP weights"
         )
-        self.clip = LocalClip(options.weights, self.name, options.device, text=False)
+        self.clip = load_judge_clip(options.weights, self.name, options.device, text=False)
         size = int(self.clip.model.config.projection_dim)
         self.head = load_head(head_path, size, "judge 'aesthetic': --head").to(self.clip.device)
 

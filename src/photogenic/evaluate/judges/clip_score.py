@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from PIL import Image
 
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
-from photogenic.evaluate.judges.clip_model import LocalClip
+from photogenic.evaluate.judges.clip_model import load_judge_clip
 
 CLIP_SCORE_WEIGHT = 2.5  # w in Hessel et al. (2021)
 
@@ -25,7 +25,7 @@ class ClipScoreJudge(Judge):
     tie_threshold = 0.01
 
     def __init__(self, options: JudgeOptions) -> None:
-        self.clip = LocalClip(options.weights, self.name, options.device)
+        self.clip = load_judge_clip(options.weights, self.name, options.device)
 
     def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
         cos = (self.clip.image_embeddings(images) * self.clip.text_embeddings(prompts)).sum(-1)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from PIL import Image
 
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
-from photogenic.evaluate.judges.clip_model import LocalClip
+from photogenic.evaluate.judges.clip_model import load_judge_clip
 
 
 class PreferenceJudge(Judge):
@@ -25,7 +25,7 @@ class PreferenceJudge(Judge):
 
     def __init__(self, name: str, options: JudgeOptions) -> None:
         self.name = name
-        self.clip = LocalClip(options.weights, name, options.device)
+        self.clip = load_judge_clip(options.weights, name, options.device)
 
     def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
         cos = (self.clip.image_embeddings(images) * self.clip.text_embeddings(prompts)).sum(-1)
