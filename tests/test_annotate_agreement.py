@@ -22,6 +22,7 @@ def test_fleiss_kappa_edge_cases() -> None:
     assert fleiss_kappa([[2, 0], [0, 2]]) == pytest.approx(1.0)
     assert fleiss_kappa([[3, 0], [3, 0]]) is None  # one category only: chance agreement is 1
     assert fleiss_kappa([[1, 0], [0, 1]]) is None  # nobody rated an item twice
+    assert fleiss_kappa([]) is None  # a project with no answers yet
     # items with a single rating are ignored; items may have different numbers of ratings
     assert fleiss_kappa([[3, 0], [0, 3], [2, 1], [1, 0]]) == pytest.approx(0.55)
     with pytest.raises(ValueError):

@@ -116,6 +116,8 @@ def fleiss_kappa(table: np.ndarray) -> float | None:
     out). ``None`` when no item has two raters or every vote falls in one category (``P_e = 1``).
     """
     table = np.asarray(table, dtype=np.float64)
+    if table.size == 0:
+        return None  # no items at all
     if table.ndim != 2:
         raise ValueError("fleiss_kappa expects a 2-D (items, categories) table")
     n_i = table.sum(axis=1)
