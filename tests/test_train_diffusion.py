@@ -223,3 +223,18 @@ def test_progressive_stages_run_in_order_and_resume_by_stage(tmp_path: Path) -> 
     first_stamp = (out / "stage-1" / "stage.json").stat().st_mtime_ns
     train_model(cfg, model, data, out, progress=False)
     assert (out / "stage-1" / "stage.json").stat().st_mtime_ns == first_stamp
+
+
+def test_gradient_checkpointing_trains_to_the_same_weights(tmp_path: Path) -> None:
+    data = _dataset(tmp_path / "data", n=8, bad=False)
+    model = _model(tmp_path, "sd")
+    runs = {}
+    for checkpointing in (False, True):
+        cfg = _config(max_steps=2)
+        cfg.loop.validate_every = 0
+        cfg.task.gradient_checkpointing = checkpointing
+        out = tmp_path / f"gc-{checkpointing}"
+        train_model(cfg, model, data, out, progress=False)
+        runs[checkpointing] = DiffusionPipeline.from_pretrained(out / "model").unet.state_dict()
+    for key, value in runs[False].items():
+        torch.testing.assert_close(runs[True][key], value, rtol=1e-4, atol=1e-6)
