@@ -29,8 +29,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
+# Benchmarks (long): each writes benchmarks/results/*.json; summarised in benchmarks/BENCHMARKS.md.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/world_speed.py --out benchmarks/results/world_speed.json
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/world_speed.py --out benchmarks/results/world_speed.json --n 2000
+	$(BIN)/python benchmarks/train_speed.py --out benchmarks/results/train_speed.json --steps 20 --rounds 2 --batch 16
+	$(BIN)/python benchmarks/curate_speed.py --kodak ../shared/data/kodak --out benchmarks/results/curate_speed.json
+	$(BIN)/python benchmarks/curate_quality.py --n 20000 --seed 7 --out benchmarks/results/curate_quality.json
+	$(BIN)/python benchmarks/curate_kodak.py --kodak ../shared/data/kodak --out benchmarks/results/curate_kodak.json
+	eval "$$(scripts/test-services.sh)" && $(BIN)/python benchmarks/annotate_load.py --out benchmarks/results/annotate_load.json
+	$(BIN)/photogenic ae bench --kodak ../shared/data/kodak --out runs/ae-bench --no-progress
 
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info
