@@ -1,6 +1,6 @@
 """Curation quality on the haystack world: precision and recall of the needles in the kept set.
 
-Makes (or reuses) a world pool, runs ``photogenic curate run`` with ``configs/curate-world.yaml``
+Makes (or reuses) a world pool, runs ``photogenic curate run`` with ``src/photogenic/recipes/curate-world.yaml``
 and scores the result against the world's ground truth, which the funnel never reads:
 
 - precision: the share of the kept items that are needles (every factor good, not a copy),
@@ -50,7 +50,7 @@ def main() -> None:
         subprocess.run([*cli, "world", "make", "--n", str(args.n), "--seed", str(args.seed),
                         "--out", str(args.pool), "--workers", str(args.workers)], check=True)  # fmt: skip
     cmd = [*cli, "curate", "run", "--input", str(args.pool), "--out", str(args.run),
-           "--config", str(ROOT / "configs" / "curate-world.yaml"), "--workers", str(args.workers),
+           "--config", str(ROOT / "src" / "photogenic" / "recipes" / "curate-world.yaml"), "--workers", str(args.workers),
            "--no-progress"]  # fmt: skip
     for item in args.overrides:
         cmd += ["--set", item]

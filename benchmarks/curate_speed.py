@@ -212,7 +212,7 @@ def main() -> None:
                 entry["model_stages"] = model_stage_rates(folder)
             result["sizes"][label] = entry
             print(label, json.dumps(entry, indent=1), flush=True)
-        world_cfg = ["--config", str(ROOT / "configs" / "curate-world.yaml")]
+        world_cfg = ["--config", str(ROOT / "src" / "photogenic" / "recipes" / "curate-world.yaml")]
         for key, pool in (("world_small", args.world_small), ("world_large", args.world_large)):
             if pool is not None:
                 result[key] = funnel(pool, tmp_path / f"run-{key}", args.workers, world_cfg)

@@ -58,5 +58,8 @@ def test_demo_runs_end_to_end_and_writes_its_run_directory(
     assert summary["world"]["n"] == 40
     assert summary["pool_check"]["items"] == 40
     assert summary["pool_check"]["decoded"] + sum(summary["pool_check"]["errors"].values()) == 40
+    funnel = [row["items"] for row in summary["funnel"]]
+    assert funnel[0] == 40 and funnel == sorted(funnel, reverse=True)  # each stage narrows
+    assert all(stage["simulated"] for stage in summary["human_stages"])
     assert (out / "config.yaml").read_text().startswith("command: demo")
     assert "photogenic demo" in capsys.readouterr().out

@@ -3,7 +3,7 @@
 Stages run in the paper's order, cheapest first (DESIGN: curate): size, caption, dedup, ocr,
 offensive, clip_score, aesthetic, photogenic, balance, select. The defaults are DataComp-style
 settings for real photos (min side 200 px, aspect ratio at most 3, captions of more than 2 words);
-``configs/curate-world.yaml`` sets them for the small world images.
+``recipes/curate-world.yaml`` sets them for the small world images.
 """
 
 from __future__ import annotations

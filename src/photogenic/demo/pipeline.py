@@ -1,8 +1,9 @@
 """``photogenic demo``: every stage that exists, end to end on the embedded default data.
 
-Today: make a haystack world pool, read it back through the one dataset reader with safe
-decoding (every item kept or recorded with its reason), and summarise the pool. Later stages
-(curation, quality-tuning, paired sampling, judging) join as they land.
+Today: a haystack world pool, read back through the one dataset reader with safe decoding; the
+automatic curation funnel; then the two human stages **simulated** from the world's ground truth
+(generalists for recall, specialists for precision). Quality-tuning of the shipped base, paired
+sampling and judging join as the base model lands.
 """
 
 from __future__ import annotations
@@ -14,8 +15,20 @@ from typing import Any
 
 from tqdm import tqdm
 
+from photogenic.config import load_config
+from photogenic.curate.config import CurateConfig
 from photogenic.data import open_dataset
+from photogenic.demo.annotators import GENERALIST, SPECIALIST, simulate_stage
 from photogenic.world import WorldConfig, make_world
+
+RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+
+
+def world_curation() -> CurateConfig:
+    """The funnel tuned for the world's 64 px images, keeping 10 % for the human stages."""
+    config = load_config(CurateConfig, RECIPES / "curate-world.yaml")
+    config.select.top_k = 300
+    return config
 
 
 @dataclass
@@ -26,10 +39,13 @@ class DemoConfig:
     seed: int = 0
     workers: int = 2
     world: WorldConfig = field(default_factory=WorldConfig)
+    curate: CurateConfig = field(default_factory=world_curation)
 
 
 def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, Any]:
     """Run the demo into ``out``; returns the summary (also written by the CLI)."""
+    from photogenic.curate.funnel import run_funnel
+
     world_dir = out / "world"
     world = make_world(
         world_dir,
@@ -40,7 +56,41 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
         progress=progress,
     )
     checked = check_pool(world_dir, progress=progress)
-    return {"world": world, "pool_check": checked}
+    curated = run_funnel(
+        str(world_dir), out / "curate", config.curate, workers=config.workers, progress=progress
+    )
+    generalist = simulate_stage(
+        out / "curate" / "kept", out / "generalist", GENERALIST, config.seed
+    )
+    specialist = simulate_stage(
+        out / "generalist" / "kept", out / "specialist", SPECIALIST, config.seed
+    )
+    funnel = [
+        _truth("pool", world_dir),
+        _truth("automatic funnel", out / "curate" / "kept"),
+        _truth(GENERALIST.name, out / "generalist" / "kept"),
+        _truth(SPECIALIST.name, out / "specialist" / "kept"),
+    ]
+    return {
+        "world": world,
+        "pool_check": checked,
+        "curate": {k: curated[k] for k in ("accounting", "notices") if k in curated},
+        "human_stages": [generalist, specialist],
+        "funnel": funnel,
+    }
+
+
+def _truth(stage: str, dataset: Path) -> dict[str, Any]:
+    """Items after a stage and their share of needles, measured against the world's ground truth."""
+    rows = [item.columns for item in open_dataset(dataset) if not item.error]
+    needles = sum(bool(r.get("needle")) for r in rows)
+    return {
+        "stage": stage,
+        "items": len(rows),
+        "needles": needles,
+        "precision": needles / len(rows) if rows else 0.0,
+        "mean_appeal": sum(float(r.get("appeal", 0)) for r in rows) / len(rows) if rows else 0.0,
+    }
 
 
 def check_pool(dataset: Path, progress: bool = True) -> dict[str, Any]:

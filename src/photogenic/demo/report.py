@@ -17,10 +17,17 @@ def format_summary(summary: dict[str, Any]) -> str:
             f"{world['needles']} ({100 * world['needle_fraction']:.1f} %)",
         ),
         ("duplicates (exact / near)", f"{world['exact_duplicates']} / {world['near_duplicates']}"),
-        ("ground-truth appeal mean", f"{world['appeal']['mean']:.3f}"),
         ("decoded back safely", f"{check['decoded']} of {check['items']} (errors: {errors})"),
     ]
     width = max(len(k) for k, _ in rows)
-    lines = ["photogenic demo", "=" * (width + 40)]
+    lines = ["photogenic demo", "=" * 72]
     lines += [f"{k.ljust(width)}  {v}" for k, v in rows]
+    lines += ["", "curation funnel (precision = share of needles, from the world's ground truth)"]
+    lines.append(f"{'stage':<28}{'items':>7}{'needles':>9}{'precision':>11}{'appeal':>9}")
+    for row in summary["funnel"]:
+        lines.append(
+            f"{row['stage']:<28}{row['items']:>7}{row['needles']:>9}"
+            f"{row['precision']:>11.2f}{row['mean_appeal']:>9.3f}"
+        )
+    lines.append("(the two human stages are simulated from ground truth; see README)")
     return "\n".join(lines)
