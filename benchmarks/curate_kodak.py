@@ -73,7 +73,11 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "curate_kodak.json"
     )
-    parser.add_argument("--config", type=Path, default=ROOT / "src" / "photogenic" / "recipes" / "curate-photos.yaml")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=ROOT / "src" / "photogenic" / "recipes" / "curate-photos.yaml",
+    )
     args = parser.parse_args()
 
     from photogenic.config import load_config

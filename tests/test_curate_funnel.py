@@ -16,7 +16,9 @@ from photogenic.cli.main import main
 from photogenic.data import open_dataset
 from photogenic.world import WorldConfig, make_world
 
-CONFIG = Path(__file__).resolve().parents[1] / "src" / "photogenic" / "recipes" / "curate-world.yaml"
+CONFIG = (
+    Path(__file__).resolve().parents[1] / "src" / "photogenic" / "recipes" / "curate-world.yaml"
+)
 SETS = ["--set", "shard_size=16", "--set", "select.top_k=12", "--set", "balance.max_share=0.5"]
 GROUND_TRUTH = ("quality", "appeal", "needle", "duplicate_of")
 

@@ -7,7 +7,9 @@ from photogenic.curate.config import CurateConfig
 from photogenic.curate.funnel import run_funnel
 from photogenic.world import WorldConfig, make_world
 
-CONFIG = Path(__file__).resolve().parents[1] / "src" / "photogenic" / "recipes" / "curate-world.yaml"
+CONFIG = (
+    Path(__file__).resolve().parents[1] / "src" / "photogenic" / "recipes" / "curate-world.yaml"
+)
 
 
 def test_ray_engine_matches_local(tmp_path):
