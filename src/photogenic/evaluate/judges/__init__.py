@@ -2,7 +2,13 @@
 local CLIP weights (``aesthetic``, ``clip-score``, ``pickscore``, ``hps``). Importing this package
 registers them all."""
 
-from photogenic.evaluate.judges import aesthetic, clip_score, photogenic, preference  # noqa: F401
+from photogenic.evaluate.judges import (  # noqa: F401  (registration)
+    aesthetic,
+    clip_score,
+    photogenic,
+    preference,
+    world,
+)
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions, decide, judge_pairs
 from photogenic.evaluate.judges.photogenic import (
     ImageScoreJudge,

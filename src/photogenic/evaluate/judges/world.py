@@ -1,0 +1,86 @@
+"""Judges for images of the haystack world: the demo's shipped appeal predictor and content
+classifier (``photogenic.demo.judges``), standing in for raters on visual appeal and on text
+faithfulness. Weights default to the ones photogenic ships; ``--weights DIR`` picks others."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
+
+SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "demo-judges"
+
+
+def _net(options: JudgeOptions, kind: str):
+    from photogenic.demo.judges import WorldJudgeNet
+
+    return WorldJudgeNet.from_pretrained(Path(options.weights or SHIPPED / kind)).eval()
+
+
+def _batch(images: Sequence[Image.Image]) -> torch.Tensor:
+    from photogenic.demo.judges import SIZE
+
+    arrays = [
+        np.asarray(i.convert("RGB").resize((SIZE, SIZE), Image.Resampling.BILINEAR)) for i in images
+    ]
+    return torch.from_numpy(np.stack(arrays).copy()).permute(0, 3, 1, 2)
+
+
+def parse_world_prompt(prompt: str) -> dict[str, str] | None:
+    """Subject, colour and background named by a world caption (None when it names none of some)."""
+    from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
+
+    text = f" {prompt.lower()} "
+    subject = next((s for s in sorted(SUBJECTS, key=len, reverse=True) if f" {s} " in text), None)
+    color = next((c for c in COLORS if f" {c} " in text), None)
+    background = next((b for b, phrase in BACKGROUNDS.items() if phrase in text), None)
+    if not (subject and color and background):
+        return None
+    return {"subject": subject, "color": color, "background": background}
+
+
+@JUDGES.register("world-appeal")
+class WorldAppealJudge(Judge):
+    """Predicted ground-truth appeal of a world image (a small CNN; prompt not used)."""
+
+    name = "world-appeal"
+    tie_threshold = 0.01
+
+    def __init__(self, options: JudgeOptions) -> None:
+        self.net = _net(options, "appeal")
+
+    @torch.no_grad()
+    def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
+        from photogenic.demo.judges import predict
+
+        return [float(v) for v in predict(self.net, _batch(images))["appeal"]]
+
+
+@JUDGES.register("world-content")
+class WorldContentJudge(Judge):
+    """Log-probability that the image shows the subject, colour and background its prompt names."""
+
+    name = "world-content"
+    axes = ("faithfulness",)
+    default_axes = ("faithfulness",)
+    uses_prompt = True
+    tie_threshold = 0.5
+
+    def __init__(self, options: JudgeOptions) -> None:
+        self.net = _net(options, "content")
+
+    @torch.no_grad()
+    def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
+        from photogenic.demo.judges import content_score, predict
+
+        log_probs = predict(self.net, _batch(images))
+        scores = []
+        for row, prompt in enumerate(prompts):
+            content = parse_world_prompt(prompt)
+            scores.append(content_score(log_probs, content, row) if content else 0.0)
+        return scores
