@@ -25,17 +25,11 @@ from photogenic.annotate.models import Annotator, Image, Item, Label, Project
 from photogenic.data import METADATA, DatasetWriter
 from photogenic.data.writer import LinkMode
 from photogenic.errors import PhotogenicError
+from photogenic.evaluate.judgments import FIELDS
 from photogenic.runs import atomic_write_text
 
-JUDGMENT_FIELDS = (
-    "pair_id",
-    "prompt",
-    "category",
-    "image_a",
-    "image_b",
-    "model_a",
-    "model_b",
-)
+# the pair's own fields of the judgments schema (judge, axis and choice come from the label)
+JUDGMENT_FIELDS = tuple(f for f in FIELDS if f not in ("judge", "axis", "choice"))
 
 
 def export_project(
