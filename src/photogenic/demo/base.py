@@ -6,7 +6,8 @@
 3. A random Emu-style U-Net + CLIP + T5 (world vocabulary tokenizer) on that autoencoder,
    pretrained on the whole pool until its held-out loss stops improving (noise offset 0.02, the
    paper's last pre-training stage).
-4. Saved in half precision under ``photogenic/assets/demo-base`` (package data, < 20 MB).
+4. Saved in half precision under ``photogenic/assets/demo-base`` (package data, < 20 MB); load it
+   with ``DiffusionPipeline.from_pretrained(path, torch_dtype=torch.float32)`` on a CPU.
 """
 
 from __future__ import annotations
