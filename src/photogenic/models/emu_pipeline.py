@@ -9,9 +9,9 @@ embedding space, T5 its stronger language understanding (Emu §3.2 conditions on
 extra trainable layer sits outside the U-Net.
 
 Everything else (denoising loop, guidance, VAE decoding with ``scaling_factor``) is
-``StableDiffusionPipeline``'s own. ``import photogenic.models.emu_pipeline`` (photogenic does it
-when it loads a model) registers the class with diffusers so that
-``DiffusionPipeline.from_pretrained(dir)`` finds it by the name in ``model_index.json``.
+``StableDiffusionPipeline``'s own. ``import photogenic.models.emu_pipeline`` registers the class with diffusers and imports the
+autoencoder's module, so that ``DiffusionPipeline.from_pretrained(dir)`` resolves both from
+``model_index.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import torch.nn.functional as F
 from diffusers import StableDiffusionPipeline
 from diffusers.image_processor import VaeImageProcessor
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline
+
+import photogenic.autoencoder.model  # noqa: F401  (lets diffusers resolve the VAE class by its module)
 
 
 def combine_text_embeddings(clip: torch.Tensor, t5: torch.Tensor, width: int) -> torch.Tensor:
