@@ -6,8 +6,13 @@ from pathlib import Path
 
 import click
 
-from photogenic.cli.common import config_options, existing_dir, out_option, resolve_config
-from photogenic.runs import RunDir
+from photogenic.cli.common import (
+    config_options,
+    existing_dir,
+    out_option,
+    recorded_run,
+    resolve_config,
+)
 
 
 @click.group()
@@ -38,13 +43,13 @@ def train_cmd(
     from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
 
     config = resolve_config(AutoencoderTrainConfig, config_path, overrides)
-    run = RunDir(out, "ae train")
-    run.write_config(config, data=[str(d) for d in data])
-    try:
-        summary = train_autoencoder(config, list(data), out, progress=progress)
-        run.write_summary(summary)
-    finally:
-        run.close()
+    summary = recorded_run(
+        out,
+        "ae train",
+        config,
+        lambda: train_autoencoder(config, list(data), out, progress=progress),
+        data=[str(d) for d in data],
+    )
     click.echo(
         f"trained {summary['steps']} steps; held-out PSNR {summary['validation_psnr'] or float('nan'):.2f} dB; "
         f"model: {summary['model']}"
@@ -71,13 +76,14 @@ def eval_cmd(model: Path, data: tuple[Path, ...], out: Path, progress: bool) -> 
     from photogenic.autoencoder.load import load_autoencoder
 
     existing_dir(model, "--model directory")
-    run = RunDir(out, "ae eval")
-    run.write_config({}, model=str(model), data=[str(d) for d in data])
-    try:
-        summary = evaluate_autoencoder(load_autoencoder(model), list(data), out, progress=progress)
-        run.write_summary(summary)
-    finally:
-        run.close()
+    summary = recorded_run(
+        out,
+        "ae eval",
+        {},
+        lambda: evaluate_autoencoder(load_autoencoder(model), list(data), out, progress=progress),
+        model=str(model),
+        data=[str(d) for d in data],
+    )
     click.echo(
         f"{summary['images']} images: PSNR {summary['psnr']:.2f} dB, SSIM {summary['ssim']:.4f}"
     )
@@ -114,12 +120,10 @@ def bench_cmd(
 
     config = resolve_config(BenchConfig, config_path, overrides)
     existing_dir(kodak, "--kodak folder")
-    run = RunDir(out, "ae bench")
-    run.write_config(config, kodak=str(kodak), data=[str(d) for d in data])
-    try:
+
+    def bench() -> dict:
         photos = skimage_photos(out / "train-photos")
-        result = run_bench(config, [photos, *data], kodak, out, progress=progress)
-        run.write_summary(result)
-    finally:
-        run.close()
+        return run_bench(config, [photos, *data], kodak, out, progress=progress)
+
+    recorded_run(out, "ae bench", config, bench, kodak=str(kodak), data=[str(d) for d in data])
     click.echo((out / "table1.md").read_text())

@@ -57,3 +57,19 @@ def existing_dir(path: Path, what: str) -> Path:
     if not path.is_dir():
         raise PhotogenicError(f"{what} must be a folder: {path}")
     return path
+
+
+def recorded_run(
+    out: Path, command: str, config: Any, work: Callable[[], dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    """Run ``work`` in a run directory: ``config.yaml`` first, its result as ``summary.json``."""
+    from photogenic.runs import RunDir
+
+    run = RunDir(out, command)
+    run.write_config(config, **extra)
+    try:
+        summary = work()
+        run.write_summary(summary)
+    finally:
+        run.close()
+    return summary

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from photogenic.cli.common import config_options, resolve_config
+from photogenic.cli.common import config_options, recorded_run, resolve_config
 from photogenic.demo import DemoConfig, run_demo
 from photogenic.demo.report import format_summary
-from photogenic.runs import RunDir
 
 
 @click.command()
@@ -46,13 +45,7 @@ def demo(
         _rebuild_judges(out, config_path, overrides)
         return
     config = resolve_config(DemoConfig, config_path, overrides)
-    run = RunDir(out, "demo")
-    run.write_config(config)
-    try:
-        summary = run_demo(out, config)
-        run.write_summary(summary)
-    finally:
-        run.close()
+    summary = recorded_run(out, "demo", config, lambda: run_demo(out, config))
     click.echo(format_summary(summary))
     click.echo(f"\nwrote {out}/summary.json")
 
@@ -61,13 +54,7 @@ def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...
     from photogenic.demo.base import BaseBuildConfig, build_base
 
     config = resolve_config(BaseBuildConfig, config_path, overrides)
-    run = RunDir(out, "demo --rebuild-base")
-    run.write_config(config)
-    try:
-        record = build_base(config, out)
-        run.write_summary(record)
-    finally:
-        run.close()
+    record = recorded_run(out, "demo --rebuild-base", config, lambda: build_base(config, out))
     click.echo(f"installed the demo base ({record['size_mb']} MB)")
 
 
@@ -76,13 +63,12 @@ def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, .
     from photogenic.demo.judges import JudgeBuildConfig, build_judges
 
     config = resolve_config(JudgeBuildConfig, config_path, overrides)
-    run = RunDir(out, "demo --rebuild-judges")
-    run.write_config(config)
-    try:
-        record = build_judges(config, out, ASSETS / "demo-judges")
-        run.write_summary(record)
-    finally:
-        run.close()
+    record = recorded_run(
+        out,
+        "demo --rebuild-judges",
+        config,
+        lambda: build_judges(config, out, ASSETS / "demo-judges"),
+    )
     for kind, row in record.items():
         click.echo(
             f"{kind} judge: pairwise accuracy {row['pairwise_accuracy']:.3f} on held-out pairs"

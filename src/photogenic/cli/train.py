@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from photogenic.cli.common import existing_dir, out_option
+from photogenic.cli.common import existing_dir, out_option, recorded_run
 from photogenic.config import load_config
-from photogenic.runs import RunDir
 
 
 @click.command()
@@ -30,13 +29,15 @@ def train(
 
     config = load_config(TrainConfig, recipe_path(recipe), overrides)
     existing_dir(model, "--model directory")
-    run = RunDir(out, "train")
-    run.write_config(config, recipe=recipe, model=str(model), data=str(data))
-    try:
-        summary = train_model(config, model, data, out, progress=progress)
-        run.write_summary(summary)
-    finally:
-        run.close()
+    summary = recorded_run(
+        out,
+        "train",
+        config,
+        lambda: train_model(config, model, data, out, progress=progress),
+        recipe=recipe,
+        model=str(model),
+        data=str(data),
+    )
     click.echo(
         f"trained {summary['steps']} steps on {summary['train_items']} items "
         f"({summary['skipped_items']} skipped); model: {summary['model']}"
