@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -46,20 +45,3 @@ def test_bad_config_override_is_one_line_error(
     assert err.strip().count("\n") == 0
     assert "unknown key 'pool_sise'" in err
     assert "Traceback" not in err
-
-
-def test_demo_runs_end_to_end_and_writes_its_run_directory(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "demo"
-    code = main(["demo", "--out", str(out), "--set", "pool_size=40", "--set", "workers=1"])
-    assert code == 0, capsys.readouterr().err
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["world"]["n"] == 40
-    assert summary["pool_check"]["items"] == 40
-    assert summary["pool_check"]["decoded"] + sum(summary["pool_check"]["errors"].values()) == 40
-    funnel = [row["items"] for row in summary["funnel"]]
-    assert funnel[0] == 40 and funnel == sorted(funnel, reverse=True)  # each stage narrows
-    assert all(stage["simulated"] for stage in summary["human_stages"])
-    assert (out / "config.yaml").read_text().startswith("command: demo")
-    assert "photogenic demo" in capsys.readouterr().out

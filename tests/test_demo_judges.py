@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from photogenic.demo.judges import (
@@ -15,13 +16,13 @@ from photogenic.demo.judges import (
     content_score,
     predict,
 )
+from photogenic.errors import PhotogenicError
 
 
 def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
     config = JudgeBuildConfig(pool_size=200, heldout_size=100, validation_pairs=200)
-    config.loop.max_steps = 30
-    config.loop.batch_size = 32
-    config.loop.log_every = 1
+    for loop in (config.appeal, config.content):
+        loop.max_steps, loop.batch_size, loop.log_every = 30, 32, 1
     target = tmp_path / "judges"
     record = build_judges(config, tmp_path / "work", target, progress=False)
     assert set(record) == {"appeal", "content"}
@@ -42,3 +43,16 @@ def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
     assert set(log_probs) == set(HEADS)
     score = content_score(log_probs, {"subject": "star", "color": "red", "background": "sea"}, 0)
     assert score < 0  # a sum of log-probabilities
+
+    config.kinds = ["appeal"]
+    config.appeal.max_steps = 10
+    again = build_judges(config, tmp_path / "work2", target, progress=False)
+    assert again["content"] == record["content"]  # kept, not retrained
+    assert again["appeal"]["steps"] == 10
+    assert json.loads((target / "validation.json").read_text()) == again
+
+
+def test_judges_reject_unknown_kind(tmp_path: Path) -> None:
+    config = JudgeBuildConfig(kinds=["beauty"])
+    with pytest.raises(PhotogenicError, match="kinds: unknown judge 'beauty'"):
+        build_judges(config, tmp_path / "work", tmp_path / "judges", progress=False)

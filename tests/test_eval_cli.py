@@ -180,3 +180,26 @@ def test_different_seeds_are_refused_unless_allowed(tmp_path, capsys):
 def test_help(command, capsys):
     assert main(["eval", command, "--help"]) == 0
     assert "--out" in capsys.readouterr().out
+
+
+def test_compare_models_matches_the_step_by_step_commands(tmp_path, capsys):
+    from photogenic.evaluate.compare import compare_models, headline
+
+    a = _samples(tmp_path / "sa", "qt", good=True)
+    b = _samples(tmp_path / "sb", "base", good=False)
+    summary = compare_models(a, b, tmp_path / "cmp", ["photogenic"])
+    c = headline(summary, "appeal")
+    assert (c["model"], c["baseline"], c["win"], c["loss"]) == ("qt", "base", 6, 0)
+    assert headline(summary, "faithfulness") == {}
+    for name in ("pairs/pairs.jsonl", "judgments.jsonl", "winrate.json", "outcomes.jsonl"):
+        assert (tmp_path / "cmp" / name).is_file(), name
+
+    steps = tmp_path / "steps"
+    assert main(["eval", "pairs", "--a", str(a), "--b", str(b), "--out", str(steps / "p")]) == 0
+    args = ["eval", "judge", "--pairs", str(steps / "p"), "--out", str(steps / "j")]
+    assert main(args + ["--no-progress"]) == 0
+    judgments = str(steps / "j" / "judgments.jsonl")
+    args = ["eval", "winrate", "--judgments", judgments, "--out", str(steps / "w")]
+    assert main(args + ["--baseline", "base"]) == 0
+    by_steps = json.loads((steps / "w" / "winrate.json").read_text())
+    assert headline(by_steps, "appeal") == c

@@ -35,15 +35,17 @@ def _ae_config() -> AutoencoderTrainConfig:
     cfg.model.preset = "small"
     cfg.model.latent_channels = 16
     cfg.model.fourier_frequencies = [0, 1, 2, 3, 4, 5]
-    cfg.data.crop_size = 32  # convolutional: 32 px crops train it 4x faster and it runs at 64 px
-    cfg.loss.disc_start = 800
+    cfg.data.crop_size = 64  # whole world images
+    cfg.loss.disc_start = 1900  # the adversarial term for the last quarter
     cfg.loss.disc_norm = "group"
-    cfg.loop.max_steps = 1200
+    cfg.loop.max_steps = 2500
     cfg.loop.batch_size = 8
-    cfg.loop.validate_every = 200
-    cfg.loop.checkpoint.every = 200
+    cfg.loop.optimizer.schedule = "cosine"
+    cfg.loop.optimizer.warmup_steps = 100
+    cfg.loop.validate_every = 250
+    cfg.loop.checkpoint.every = 250
     cfg.loop.early_stopping.enabled = True
-    cfg.loop.early_stopping.patience = 3
+    cfg.loop.early_stopping.patience = 4
     return cfg
 
 
@@ -63,12 +65,12 @@ def _unet_spec() -> RandomModelSpec:
 
 def _pretrain_config() -> TrainConfig:
     cfg = TrainConfig()
-    cfg.loop.max_steps = 2500
+    cfg.loop.max_steps = 3000
     cfg.loop.batch_size = 64
     cfg.loop.validate_every = 250
     cfg.loop.checkpoint.every = 250
     cfg.loop.early_stopping.enabled = True
-    cfg.loop.early_stopping.patience = 4
+    cfg.loop.early_stopping.patience = 3
     cfg.loop.optimizer.learning_rate = 3e-4
     cfg.loop.optimizer.warmup_steps = 100
     cfg.task.objective.noise_offset = 0.02  # paper §3.4: the last pre-training stage

@@ -25,6 +25,7 @@ from torch import nn
 from tqdm import tqdm
 
 from photogenic.data import open_dataset
+from photogenic.errors import PhotogenicError
 from photogenic.train.config import LoopConfig
 from photogenic.train.loop import run_training
 from photogenic.train.task import StepContext, TrainingTask
@@ -173,24 +174,35 @@ def content_accuracy(
     return right / total
 
 
+def _judge_loop(max_steps: int) -> LoopConfig:
+    loop = LoopConfig(max_steps=max_steps, batch_size=64, log_every=20)
+    loop.optimizer.learning_rate = 2e-3
+    loop.optimizer.schedule = "cosine"
+    loop.optimizer.warmup_steps = 50
+    return loop
+
+
 @dataclass
 class JudgeBuildConfig:
-    """Data and budget of the two judges."""
+    """Data and budget of the two judges (``kinds`` picks which to retrain; the others stay)."""
 
     pool_size: int = 12000
     pool_seed: int = 2002  # neither the demo's pool nor the base's pretraining pool
     heldout_size: int = 2000
     heldout_seed: int = 2003
     validation_pairs: int = 2000
-    loop: LoopConfig = field(
-        default_factory=lambda: LoopConfig(max_steps=600, batch_size=64, log_every=20)
-    )
+    kinds: list[str] = field(default_factory=lambda: ["appeal", "content"])
+    appeal: LoopConfig = field(default_factory=lambda: _judge_loop(3000))
+    content: LoopConfig = field(default_factory=lambda: _judge_loop(600))
 
 
 def build_judges(
     config: JudgeBuildConfig, work: Path, target: Path, progress: bool = True
 ) -> dict[str, Any]:
-    """Train both judges on their own world pool, validate on another, install them in ``target``."""
+    """Train the judges on their own world pool, validate on another, install them in ``target``."""
+    unknown = sorted(set(config.kinds) - {"appeal", "content"})
+    if unknown:
+        raise PhotogenicError(f"kinds: unknown judge {unknown[0]!r}; expected appeal or content")
     pool, heldout = work / "pool", work / "heldout"
     make_world(
         pool, config.pool_size, config.pool_seed, WorldConfig(), workers=2, progress=progress
@@ -205,12 +217,13 @@ def build_judges(
     )
     images, rows = load_pool(pool, progress)
     test_images, test_rows = load_pool(heldout, progress)
-    record: dict[str, Any] = {}
-    for kind in ("appeal", "content"):
+    record_path = target / "validation.json"
+    record: dict[str, Any] = json.loads(record_path.read_text()) if record_path.is_file() else {}
+    for kind in config.kinds:
+        loop = getattr(config, kind)
         torch.manual_seed(0)
         net = WorldJudgeNet(kind=kind)
-        config.loop.optimizer.learning_rate = 2e-3
-        run_training(JudgeTask(net, images, rows), config.loop, work / kind, progress=progress)
+        run_training(JudgeTask(net, images, rows), loop, work / kind, progress=progress)
         trained = WorldJudgeNet.from_pretrained(work / kind / "model")
         measure = appeal_accuracy if kind == "appeal" else content_accuracy
         accuracy = measure(
@@ -220,7 +233,7 @@ def build_judges(
         record[kind] = {
             "pairwise_accuracy": accuracy,
             "validation_pairs": config.validation_pairs,
-            "steps": config.loop.max_steps,
+            "steps": loop.max_steps,
         }
-    (target / "validation.json").write_text(json.dumps(record, indent=2) + "\n")
+        record_path.write_text(json.dumps(record, indent=2) + "\n")
     return record

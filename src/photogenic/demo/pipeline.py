@@ -1,14 +1,24 @@
-"""``photogenic demo``: every stage that exists, end to end on the embedded default data.
+"""``photogenic demo``: the whole quality-tuning recipe end to end on the embedded default data.
 
-Today: a haystack world pool, read back through the one dataset reader with safe decoding; the
-automatic curation funnel; then the two human stages **simulated** from the world's ground truth
-(generalists for recall, specialists for precision). Quality-tuning of the shipped base, paired
-sampling and judging join as the base model lands.
+1. A haystack world pool, read back through the one dataset reader with safe decoding.
+2. The automatic curation funnel, then the two human stages **simulated** from the world's ground
+   truth (generalists for recall, specialists for precision).
+3. Quality-tuning of the shipped tiny Emu-style base on the curated set, and the control: the same
+   base, recipe and steps on a random pool subset of the same size.
+4. Paired sampling of the world prompt set (same seeds) from the base, the tuned model and the
+   control.
+5. The shipped judges (not the funnel's scorer) on every pair: visual appeal and text faithfulness.
+6. Win rates with confidence intervals, an HTML report and a terminal table with the targets.
 """
 
 from __future__ import annotations
 
+import resource
+import sys
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +29,12 @@ from photogenic.config import load_config
 from photogenic.curate.config import CurateConfig
 from photogenic.data import open_dataset
 from photogenic.demo.annotators import GENERALIST, SPECIALIST, simulate_stage
+from photogenic.demo.base import BASE_DIR
+from photogenic.demo.evaluation import EvaluationConfig, evaluate_models
+from photogenic.demo.report import targets, write_report
+from photogenic.demo.tuning import demo_tune_config, quality_tune, write_random_subset
+from photogenic.errors import PhotogenicError
+from photogenic.train.run import TrainConfig
 from photogenic.world import WorldConfig, make_world
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
@@ -40,43 +56,103 @@ class DemoConfig:
     workers: int = 2
     world: WorldConfig = field(default_factory=WorldConfig)
     curate: CurateConfig = field(default_factory=world_curation)
+    base: str = ""  # the base model directory; empty: the shipped tiny Emu-style base
+    tune: TrainConfig = field(default_factory=demo_tune_config)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
 
 def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, Any]:
     """Run the demo into ``out``; returns the summary (also written by the CLI)."""
     from photogenic.curate.funnel import run_funnel
 
+    clock = StageClock()
     world_dir = out / "world"
-    world = make_world(
-        world_dir,
-        config.pool_size,
-        config.seed,
-        config.world,
-        workers=config.workers,
-        progress=progress,
-    )
-    checked = check_pool(world_dir, progress=progress)
-    curated = run_funnel(
-        str(world_dir), out / "curate", config.curate, workers=config.workers, progress=progress
-    )
-    generalist = simulate_stage(
-        out / "curate" / "kept", out / "generalist", GENERALIST, config.seed
-    )
-    specialist = simulate_stage(
-        out / "generalist" / "kept", out / "specialist", SPECIALIST, config.seed
-    )
+    with clock("world pool"):
+        world = make_world(
+            world_dir,
+            config.pool_size,
+            config.seed,
+            config.world,
+            workers=config.workers,
+            progress=progress,
+        )
+        checked = check_pool(world_dir, progress=progress)
+    with clock("curation"):
+        curated = run_funnel(
+            str(world_dir), out / "curate", config.curate, workers=config.workers, progress=progress
+        )
+        generalist = simulate_stage(
+            out / "curate" / "kept", out / "generalist", GENERALIST, config.seed
+        )
+        specialist = simulate_stage(
+            out / "generalist" / "kept", out / "specialist", SPECIALIST, config.seed
+        )
     funnel = [
         _truth("pool", world_dir),
         _truth("automatic funnel", out / "curate" / "kept"),
         _truth(GENERALIST.name, out / "generalist" / "kept"),
         _truth(SPECIALIST.name, out / "specialist" / "kept"),
     ]
-    return {
+    if not funnel[-1]["items"]:
+        raise PhotogenicError(
+            f"pool_size={config.pool_size}: the funnel kept no images to quality-tune on; "
+            "expected a larger pool (default 3000) or looser curation settings"
+        )
+    base = Path(config.base) if config.base else BASE_DIR
+    with clock("quality-tuning"):
+        control_subset = write_random_subset(
+            world_dir, funnel[-1]["items"], config.seed + 1, out / "control-subset"
+        )
+        tuning = {
+            "tuned": quality_tune(
+                base, out / "specialist" / "kept", out / "tuned", config.tune, progress
+            ),
+            "control": quality_tune(
+                base, out / "control-subset", out / "control", config.tune, progress
+            ),
+        }
+    with clock("sampling and judging"):
+        models = {"base": base, **{name: Path(t["model"]) for name, t in tuning.items()}}
+        evaluation = evaluate_models(models, out / "eval", config.evaluation, progress)
+    summary = {
         "world": world,
         "pool_check": checked,
         "curate": {k: curated[k] for k in ("accounting", "notices") if k in curated},
         "human_stages": [generalist, specialist],
         "funnel": funnel,
+        "base": str(base),
+        "control_subset": control_subset,
+        "tuning": tuning,
+        "evaluation": evaluation,
+        "stage_seconds": clock.seconds,
+        "peak_memory_mb": peak_memory_mb(),
+    }
+    summary["targets"] = targets(summary)
+    summary["report"] = str(write_report(out, summary))
+    return summary
+
+
+class StageClock:
+    """Wall-clock seconds per named stage (``with clock("name"): ...``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 1)
+
+
+def peak_memory_mb() -> dict[str, float]:
+    """Peak resident memory of this process and of its largest finished child process (MB)."""
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / 2**20  # ru_maxrss: KB on Linux
+    return {
+        "main_process": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale, 1),
+        "largest_worker": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * scale, 1),
     }
 
 

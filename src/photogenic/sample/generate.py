@@ -117,6 +117,8 @@ def load_pipeline(model_dir: str | Path, config: SampleConfig) -> Any:
     import torch
     from diffusers import DiffusionPipeline
 
+    import photogenic.models.emu_pipeline  # noqa: F401  (registers EmuPipeline with diffusers)
+
     model_dir = Path(model_dir)
     if not (model_dir / "model_index.json").is_file():
         raise PhotogenicError(
@@ -128,16 +130,14 @@ def load_pipeline(model_dir: str | Path, config: SampleConfig) -> Any:
     if dtype is None:
         raise PhotogenicError(f"--dtype {config.dtype!r}: expected float32, float16 or bfloat16")
     try:
-        pipe = DiffusionPipeline.from_pretrained(model_dir)
-    except (OSError, ValueError) as exc:
+        pipe = DiffusionPipeline.from_pretrained(model_dir, dtype=dtype)
+    except (OSError, ValueError, AttributeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PhotogenicError(f"--model {model_dir}: cannot load the pipeline ({first})") from None
     scheduler = build_scheduler(config.scheduler, pipe.scheduler.config)
     if scheduler is not None:
         pipe.scheduler = scheduler
     pipe.to(resolve_device(config.device))
-    if dtype != torch.float32:
-        pipe.to(dtype=dtype)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 

@@ -47,7 +47,8 @@ class ModelFamily:
         raise NotImplementedError
 
     def load(self, model_dir: Path) -> Any:
-        """Load the pipeline from a local diffusers directory."""
+        """Load the pipeline from a local diffusers directory in float32 (the master weights;
+        half-precision checkpoints are upcast, mixed precision is the loop's business)."""
         raise NotImplementedError
 
     def bucket_multiple(self, pipe: Any) -> int:

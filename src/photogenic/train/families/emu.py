@@ -70,7 +70,7 @@ class EmuFamily(StableDiffusionFamily):
         pipe.save_pretrained(out)
 
     def load(self, model_dir: Path) -> EmuPipeline:
-        return EmuPipeline.from_pretrained(model_dir)
+        return EmuPipeline.from_pretrained(model_dir, dtype=torch.float32)
 
     @torch.no_grad()
     def encode_text(self, pipe: Any, texts: list[str]) -> dict[str, torch.Tensor]:

@@ -112,7 +112,10 @@ class StableDiffusionFamily(ModelFamily):
 
     def load(self, model_dir: Path) -> StableDiffusionPipeline:
         return StableDiffusionPipeline.from_pretrained(
-            model_dir, safety_checker=None, requires_safety_checker=False
+            model_dir,
+            dtype=torch.float32,
+            safety_checker=None,
+            requires_safety_checker=False,
         )
 
     def trainable(self, pipe: Any) -> dict[str, nn.Module]:

@@ -58,7 +58,7 @@ class StableDiffusionXLFamily(StableDiffusionFamily):
         pipe.save_pretrained(out)
 
     def load(self, model_dir: Path) -> StableDiffusionXLPipeline:
-        return StableDiffusionXLPipeline.from_pretrained(model_dir)
+        return StableDiffusionXLPipeline.from_pretrained(model_dir, dtype=torch.float32)
 
     @torch.no_grad()
     def encode_text(self, pipe: Any, texts: list[str]) -> dict[str, torch.Tensor]:
