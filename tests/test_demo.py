@@ -100,3 +100,33 @@ def test_demo_with_nothing_curated_says_so(
     assert main(_args(tmp_path / "demo", **too_strict)) != 0
     err = capsys.readouterr().err
     assert "pool_size=20: the funnel kept no images" in err and "Traceback" not in err
+
+
+def test_ablations_at_toy_size(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "ablations"
+    settings = {f"demo.{k}": v for k, v in TOY.items() if k != "pool_size"}
+    settings.update(
+        {
+            "demo.tune.loop.max_steps": 2,
+            "ablation.pool_size": 300,
+            "ablation.fractions": "[0.5,1.0]",
+            "ablation.steps": "[2,1]",
+        }
+    )
+    args = ["demo", "--ablations", "--out", str(out)]
+    args += [a for k, v in settings.items() for a in ("--set", f"{k}={v}")]
+    assert main(args) == 0, capsys.readouterr().err
+    result = json.loads((out / "ablations.json").read_text())
+    curated = result["curated_items"]
+    assert curated == result["funnel"][-1]["items"] > 0
+    assert [row["images"] for row in result["sizes"]] == [max(1, round(curated / 2)), curated]
+    for row in result["sizes"]:
+        for comparison in (row["vs_base"], row["vs_random"]):
+            assert comparison["appeal"]["n_pairs"] == 6
+        assert row["vs_random"]["appeal"]["baseline"] == f"random-{row['images']}"
+    assert [row["steps"] for row in result["steps"]] == [1, 2]  # in order, one resumed run
+    assert [row["appeal"]["model"] for row in result["steps"]] == ["steps-1", "steps-2"]
+    metrics = (out / "tune" / "steps" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in metrics if "loss" in x] == [1, 2]
+    assert (out / "steps.png").stat().st_size > 0
+    assert "curated" in capsys.readouterr().out

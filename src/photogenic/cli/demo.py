@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from photogenic.cli.common import config_options, recorded_run, resolve_config
 from photogenic.demo import DemoConfig, run_demo
+from photogenic.demo.ablations import AblationConfig
 from photogenic.demo.report import format_summary
 
 
@@ -28,7 +30,12 @@ from photogenic.demo.report import format_summary
 @click.option(
     "--rebuild-judges",
     is_flag=True,
-    help="Retrain the shipped appeal and content judges instead (minutes).",
+    help="Retrain the shipped appeal and content judges instead (about an hour).",
+)
+@click.option(
+    "--ablations",
+    is_flag=True,
+    help="Run the ablations instead: tuning-set size, curated vs random, steps (a benchmark).",
 )
 def demo(
     out: Path,
@@ -36,8 +43,16 @@ def demo(
     overrides: tuple[str, ...],
     rebuild_base: bool,
     rebuild_judges: bool,
+    ablations: bool,
 ) -> None:
-    """Run the quality-tuning pipeline end to end on the haystack world (no downloads)."""
+    """Run the quality-tuning pipeline end to end on the haystack world (no downloads).
+
+    --set keys are DemoConfig's (e.g. tune.loop.max_steps=100); with --ablations they are
+    demo.* (the same keys) and ablation.* (pool_size, fractions, steps).
+    """
+    if ablations:
+        _ablations(out, config_path, overrides)
+        return
     if rebuild_base:
         _rebuild_base(out, config_path, overrides)
         return
@@ -73,3 +88,25 @@ def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, .
         click.echo(
             f"{kind} judge: pairwise accuracy {row['pairwise_accuracy']:.3f} on held-out pairs"
         )
+
+
+@dataclass
+class AblationRun:
+    """``photogenic demo --ablations`` settings: the demo's and what the ablations vary."""
+
+    demo: DemoConfig = field(default_factory=DemoConfig)
+    ablation: AblationConfig = field(default_factory=AblationConfig)
+
+
+def _ablations(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
+    from photogenic.demo.ablations import format_ablations, run_ablations
+
+    config = resolve_config(AblationRun, config_path, overrides)
+    result = recorded_run(
+        out,
+        "demo --ablations",
+        config,
+        lambda: run_ablations(out, config.demo, config.ablation),
+    )
+    click.echo(format_ablations(result))
+    click.echo(f"\nwrote {out}/ablations.json and {out}/steps.png")

@@ -53,40 +53,51 @@ def evaluate_models(
     models: dict[str, Path], out: Path, config: EvaluationConfig, progress: bool = True
 ) -> dict[str, Any]:
     """Sample every model of ``models`` (names: base, tuned, control) and judge tuned vs the others."""
-    prompts = world_prompt_set(config.prompts, config.prompt_seed)
     for name, model in models.items():
-        generate(
-            model,
-            prompts,
-            out / "samples" / name,
-            config.sample,
-            model_name=name,
-            progress=progress,
-        )
-    judges = [config.appeal_judge, config.faithfulness_judge]
-    comparisons = {}
-    for baseline in (name for name in models if name != "tuned"):
-        folder = out / f"tuned-vs-{baseline}"
-        summary = compare_models(
-            out / "samples" / "tuned",
-            out / "samples" / baseline,
-            folder,
-            judges,
-            WinrateConfig(baseline=baseline, bootstrap=config.bootstrap),
-        )
-        build_report(folder, folder / "report", title=f"tuned vs {baseline}")
-        comparisons[baseline] = {
-            axis: {k: headline(summary, axis).get(k) for k in COMPARISON_KEYS}
-            for axis in ("appeal", "faithfulness")
-        }
+        sample_model(name, model, out, config, progress)
+    comparisons = {
+        baseline: judge_against("tuned", baseline, out, config)
+        for baseline in models
+        if baseline != "tuned"
+    }
     return {
-        "prompts": len(prompts),
+        "prompts": config.prompts,
         "sampling": {
             k: getattr(config.sample, k) for k in ("steps", "guidance", "scheduler", "seed")
         },
         "judges": {"appeal": config.appeal_judge, "faithfulness": config.faithfulness_judge},
         "judge_validation": judge_validation(),
         "comparisons": comparisons,
+    }
+
+
+def sample_model(
+    name: str, model: Path, out: Path, config: EvaluationConfig, progress: bool = True
+) -> Path:
+    """``out/samples/NAME``: the world prompt set sampled from ``model`` (resumes)."""
+    prompts = world_prompt_set(config.prompts, config.prompt_seed)
+    folder = out / "samples" / name
+    generate(model, prompts, folder, config.sample, model_name=name, progress=progress)
+    return folder
+
+
+def judge_against(
+    candidate: str, baseline: str, out: Path, config: EvaluationConfig, report: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Appeal and faithfulness of ``candidate`` vs ``baseline`` (both sampled into ``out``)."""
+    folder = out / f"{candidate}-vs-{baseline}"
+    summary = compare_models(
+        out / "samples" / candidate,
+        out / "samples" / baseline,
+        folder,
+        [config.appeal_judge, config.faithfulness_judge],
+        WinrateConfig(baseline=baseline, bootstrap=config.bootstrap),
+    )
+    if report:
+        build_report(folder, folder / "report", title=f"{candidate} vs {baseline}")
+    return {
+        axis: {k: headline(summary, axis).get(k) for k in COMPARISON_KEYS}
+        for axis in ("appeal", "faithfulness")
     }
 
 

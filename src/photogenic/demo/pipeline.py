@@ -63,9 +63,54 @@ class DemoConfig:
 
 def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, Any]:
     """Run the demo into ``out``; returns the summary (also written by the CLI)."""
+    clock = StageClock()
+    summary = curate_world(out, config, clock, progress)
+    curated_items = summary["funnel"][-1]["items"]
+    base = base_model(config)
+    with clock("quality-tuning"):
+        control_subset = write_random_subset(
+            out / "world", curated_items, config.seed + 1, out / "control-subset"
+        )
+        tuning = {
+            "tuned": quality_tune(
+                base, out / "specialist" / "kept", out / "tuned", config.tune, progress
+            ),
+            "control": quality_tune(
+                base, out / "control-subset", out / "control", config.tune, progress
+            ),
+        }
+    with clock("sampling and judging"):
+        models = {"base": base, **{name: Path(t["model"]) for name, t in tuning.items()}}
+        evaluation = evaluate_models(models, out / "eval", config.evaluation, progress)
+    summary.update(
+        {
+            "base": str(base),
+            "control_subset": control_subset,
+            "tuning": tuning,
+            "evaluation": evaluation,
+            "stage_seconds": clock.seconds,
+            "peak_memory_mb": peak_memory_mb(),
+        }
+    )
+    summary["targets"] = targets(summary)
+    summary["report"] = str(write_report(out, summary))
+    return summary
+
+
+def base_model(config: DemoConfig) -> Path:
+    """The base model directory the demo tunes."""
+    return Path(config.base) if config.base else BASE_DIR
+
+
+def curate_world(
+    out: Path, config: DemoConfig, clock: StageClock, progress: bool = True
+) -> dict[str, Any]:
+    """World pool -> automatic funnel -> simulated generalists -> simulated specialists.
+
+    The curated set ends in ``out/specialist/kept``; raises when it is empty.
+    """
     from photogenic.curate.funnel import run_funnel
 
-    clock = StageClock()
     world_dir = out / "world"
     with clock("world pool"):
         world = make_world(
@@ -98,38 +143,13 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
             f"pool_size={config.pool_size}: the funnel kept no images to quality-tune on; "
             "expected a larger pool (default 3000) or looser curation settings"
         )
-    base = Path(config.base) if config.base else BASE_DIR
-    with clock("quality-tuning"):
-        control_subset = write_random_subset(
-            world_dir, funnel[-1]["items"], config.seed + 1, out / "control-subset"
-        )
-        tuning = {
-            "tuned": quality_tune(
-                base, out / "specialist" / "kept", out / "tuned", config.tune, progress
-            ),
-            "control": quality_tune(
-                base, out / "control-subset", out / "control", config.tune, progress
-            ),
-        }
-    with clock("sampling and judging"):
-        models = {"base": base, **{name: Path(t["model"]) for name, t in tuning.items()}}
-        evaluation = evaluate_models(models, out / "eval", config.evaluation, progress)
-    summary = {
+    return {
         "world": world,
         "pool_check": checked,
         "curate": {k: curated[k] for k in ("accounting", "notices") if k in curated},
         "human_stages": [generalist, specialist],
         "funnel": funnel,
-        "base": str(base),
-        "control_subset": control_subset,
-        "tuning": tuning,
-        "evaluation": evaluation,
-        "stage_seconds": clock.seconds,
-        "peak_memory_mb": peak_memory_mb(),
     }
-    summary["targets"] = targets(summary)
-    summary["report"] = str(write_report(out, summary))
-    return summary
 
 
 class StageClock:

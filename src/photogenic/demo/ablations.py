@@ -1,0 +1,151 @@
+"""``photogenic demo --ablations``: the paper's Table 3 and early-stopping questions in miniature.
+
+On a larger world pool (so the curated set is larger), against the same shipped base:
+
+* **Size**: quality-tuning on random fractions of the curated set (the paper's 100 / 1,000 / 2,000
+  of 2,000 become 5 % / 50 % / 100 %), each judged against the base, and against the base tuned on
+  a random pool subset of the same size (quality beats quantity).
+* **Steps**: one run on the whole curated set, exported at each step count of ``steps`` (the run
+  resumes exactly from its last checkpoint, so each point costs only the extra steps), judged
+  against the base: win rate and faithfulness against steps, as a plot — where overfitting starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from photogenic.data import open_dataset
+from photogenic.data.subset import write_subset
+from photogenic.demo.evaluation import judge_against, sample_model
+from photogenic.demo.pipeline import DemoConfig, StageClock, base_model, curate_world
+from photogenic.demo.tuning import quality_tune, write_random_subset
+from photogenic.runs import atomic_write_text
+
+
+@dataclass
+class AblationConfig:
+    """What the ablations vary (the rest comes from the demo's config)."""
+
+    pool_size: int = 12000  # 4x the demo's pool: a curated set of a few hundred
+    fractions: list[float] = field(default_factory=lambda: [0.05, 0.5, 1.0])
+    steps: list[int] = field(default_factory=lambda: [25, 50, 100, 150, 300])
+
+
+def run_ablations(
+    out: Path, config: DemoConfig, ablation: AblationConfig, progress: bool = True
+) -> dict[str, Any]:
+    """Run both ablations into ``out``; returns (and writes ``out/ablations.json``) the results."""
+    config = copy.deepcopy(config)
+    config.curate.select.top_k = (
+        config.curate.select.top_k * ablation.pool_size // max(config.pool_size, 1)
+    )
+    config.pool_size = ablation.pool_size
+    clock = StageClock()
+    curation = curate_world(out, config, clock, progress)
+    base = base_model(config)
+    evaluation = config.evaluation
+    sample_model("base", base, out / "eval", evaluation, progress)
+    curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
+
+    sizes = []
+    with clock("size ablation"):
+        for fraction in ablation.fractions:
+            n = max(1, round(fraction * len(curated)))
+            name = f"curated-{n}"
+            subset = out / "subsets" / name
+            chosen = random.Random(config.seed).sample(curated, n)
+            write_subset(chosen, subset)
+            control = out / "subsets" / f"random-{n}"
+            write_random_subset(out / "world", n, config.seed + 1, control)
+            for label, data in ((name, subset), (f"random-{n}", control)):
+                run = quality_tune(base, data, out / "tune" / label, config.tune, progress)
+                sample_model(label, Path(run["model"]), out / "eval", evaluation, progress)
+            sizes.append(
+                {
+                    "fraction": fraction,
+                    "images": n,
+                    "vs_base": judge_against(name, "base", out / "eval", evaluation, False),
+                    "vs_random": judge_against(
+                        name, f"random-{n}", out / "eval", evaluation, False
+                    ),
+                }
+            )
+
+    curve = []
+    with clock("steps ablation"):
+        tune = copy.deepcopy(config.tune)
+        for steps in sorted(ablation.steps):
+            tune.loop.max_steps = steps
+            run = quality_tune(
+                base, out / "specialist" / "kept", out / "tune" / "steps", tune, progress
+            )
+            label = f"steps-{steps}"
+            sample_model(label, Path(run["model"]), out / "eval", evaluation, progress)
+            curve.append(
+                {"steps": steps, **judge_against(label, "base", out / "eval", evaluation, False)}
+            )
+    result = {
+        "pool_size": ablation.pool_size,
+        "curated_items": len(curated),
+        "funnel": curation["funnel"],
+        "tune_steps": config.tune.loop.max_steps,
+        "prompts": evaluation.prompts,
+        "sizes": sizes,
+        "steps": curve,
+        "stage_seconds": clock.seconds,
+    }
+    plot_steps(curve, out / "steps.png")
+    atomic_write_text(out / "ablations.json", json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def plot_steps(curve: list[dict[str, Any]], path: Path) -> None:
+    """Appeal and faithfulness win rates (with their 95 % intervals) against tuning steps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [row["steps"] for row in curve]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for axis, colour in (("appeal", "#2e8b57"), ("faithfulness", "#1f4e79")):
+        rates = [row[axis]["win_rate"] for row in curve]
+        low = [row[axis]["win_rate_ci"][0] for row in curve]
+        high = [row[axis]["win_rate_ci"][1] for row in curve]
+        ax.plot(steps, rates, marker="o", color=colour, label=axis)
+        ax.fill_between(steps, low, high, color=colour, alpha=0.15)
+    ax.axhline(0.5, color="#888", linestyle="--", linewidth=1)
+    ax.set_xlabel("quality-tuning steps")
+    ax.set_ylabel("win rate vs base")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def format_ablations(result: dict[str, Any]) -> str:
+    """The ablation tables for the terminal."""
+    lines = [
+        f"ablations on a {result['pool_size']}-item pool ({result['curated_items']} curated; "
+        f"{result['tune_steps']} steps per size; {result['prompts']} prompts); win rate (W + T/2)/N",
+        f"{'tuning set':<16}{'appeal vs base':>16}{'faithful vs base':>18}{'appeal vs random':>18}",
+    ]
+    for row in result["sizes"]:
+        lines.append(
+            f"{str(row['images']) + ' curated':<16}{row['vs_base']['appeal']['win_rate']:>16.3f}"
+            f"{row['vs_base']['faithfulness']['win_rate']:>18.3f}"
+            f"{row['vs_random']['appeal']['win_rate']:>18.3f}"
+        )
+    lines += ["", f"{'steps':<16}{'appeal vs base':>16}{'faithful vs base':>18}"]
+    for row in result["steps"]:
+        lines.append(
+            f"{row['steps']:<16}{row['appeal']['win_rate']:>16.3f}"
+            f"{row['faithfulness']['win_rate']:>18.3f}"
+        )
+    return "\n".join(lines)
