@@ -39,6 +39,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/curate_kodak.py --kodak ../shared/data/kodak --out benchmarks/results/curate_kodak.json
 	eval "$$(scripts/test-services.sh)" && $(BIN)/python benchmarks/annotate_load.py --out benchmarks/results/annotate_load.json
 	$(BIN)/photogenic ae bench --kodak ../shared/data/kodak --out runs/ae-bench --no-progress
+	$(BIN)/python benchmarks/demo.py --fresh --run-dir runs/demo-bench --out benchmarks/results/demo.json
+	$(BIN)/python benchmarks/demo.py --fresh --ablations --run-dir runs/demo-ablations --out benchmarks/results/demo_ablations.json
 
 clean:
 	rm -rf $(VENV) runs build src/*.egg-info

@@ -38,7 +38,9 @@ def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
     appeal = WorldJudgeNet.from_pretrained(target / "appeal")
     content = WorldJudgeNet.from_pretrained(target / "content")
     images = torch.randint(0, 255, (3, 3, 64, 64), dtype=torch.uint8)
-    assert predict(appeal, images)["appeal"].shape == (3,)
+    assert appeal.config.log_appeal  # regresses log(appeal); predict() returns appeal
+    predicted = predict(appeal, images)["appeal"]
+    assert predicted.shape == (3,) and bool((predicted > 0).all())
     log_probs = predict(content, images)
     assert set(log_probs) == set(HEADS)
     score = content_score(log_probs, {"subject": "star", "color": "red", "background": "sea"}, 0)

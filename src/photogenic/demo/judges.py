@@ -37,10 +37,15 @@ SIZE = 64
 
 
 class WorldJudgeNet(ModelMixin, ConfigMixin):
-    """A four-stage CNN on 64x64 RGB with an appeal head or three content heads."""
+    """A four-stage CNN on 64x64 RGB with an appeal head or three content heads.
+
+    With ``log_appeal`` the appeal head regresses log(appeal): the world's appeal is a weighted
+    geometric mean of per-principle scores, so its logarithm is a sum, one term per flaw, which a
+    linear head on pooled features fits far more easily. :func:`predict` returns appeal either way.
+    """
 
     @register_to_config
-    def __init__(self, kind: str = "appeal", width: int = 32) -> None:
+    def __init__(self, kind: str = "appeal", width: int = 32, log_appeal: bool = False) -> None:
         super().__init__()
         layers, channels = [], 3
         for out in (width, width * 2, width * 4, width * 4):
@@ -91,6 +96,8 @@ class JudgeTask(TrainingTask):
         self.net, self.images = net, images
         self.kind = net.config.kind
         self.appeal = torch.tensor([r["appeal"] for r in rows], dtype=torch.float32)
+        if self.kind == "appeal" and net.config.log_appeal:
+            self.appeal = self.appeal.clamp_min(1e-4).log()
         self.labels = {
             k: torch.tensor([v.index(r["content"][k]) for r in rows]) for k, v in HEADS.items()
         }
@@ -127,6 +134,8 @@ def predict(net: WorldJudgeNet, images: torch.Tensor, batch: int = 256) -> dict[
     net.eval()
     parts = [net(to_input(images[i : i + batch])) for i in range(0, len(images), batch)]
     out = {k: torch.cat([p[k] for p in parts]) for k in parts[0]}
+    if "appeal" in out and net.config.log_appeal:
+        out["appeal"] = out["appeal"].exp()
     return {k: v if k == "appeal" else v.log_softmax(-1) for k, v in out.items()}
 
 
@@ -222,7 +231,7 @@ def build_judges(
     for kind in config.kinds:
         loop = getattr(config, kind)
         torch.manual_seed(0)
-        net = WorldJudgeNet(kind=kind)
+        net = WorldJudgeNet(kind=kind, log_appeal=kind == "appeal")
         run_training(JudgeTask(net, images, rows), loop, work / kind, progress=progress)
         trained = WorldJudgeNet.from_pretrained(work / kind / "model")
         measure = appeal_accuracy if kind == "appeal" else content_accuracy
