@@ -238,3 +238,32 @@ def test_gradient_checkpointing_trains_to_the_same_weights(tmp_path: Path) -> No
         runs[checkpointing] = DiffusionPipeline.from_pretrained(out / "model").unet.state_dict()
     for key, value in runs[False].items():
         torch.testing.assert_close(runs[True][key], value, rtol=1e-4, atol=1e-6)
+
+
+def test_proxy_winrate_is_one_half_against_itself_and_drives_early_stopping(
+    tmp_path: Path,
+) -> None:
+    from photogenic.train.families.base import family_for
+    from photogenic.train.proxy import ProxyWinrate, ProxyWinrateConfig
+
+    model = _model(tmp_path, "sd")
+    proxy_config = ProxyWinrateConfig(enabled=True, judge="photogenic", count=3)
+    proxy_config.sample.steps = 2
+    pipe = family_for(model).load(model)
+    pipe.set_progress_bar_config(disable=True)
+    proxy = ProxyWinrate(proxy_config, pipe, (32, 32), ["a red star", "a blue sea", "a sky"])
+    assert len(proxy.start_scores) == 3
+    assert proxy.win_rate(pipe) == 0.5  # the same model and seeds: every pair is a tie
+
+    cfg = _config(max_steps=6, validate_every=1, sample_every=0)
+    cfg.loop.optimizer.learning_rate = 5e-2  # large steps: the images change
+    cfg.loop.early_stopping.enabled = True
+    cfg.loop.early_stopping.patience = 2
+    cfg.task.proxy = proxy_config
+    summary = train_model(cfg, model, _dataset(tmp_path / "data"), tmp_path / "run", False)
+    rows = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").open()]
+    values = [r["validation_1_minus_proxy_winrate"] for r in rows if len(r) == 2 and "step" in r]
+    assert values and all(0.0 <= v <= 1.0 for v in values)
+    assert [v for _, v in summary["validations"]] == values
+    assert summary["best_validation"] == min(values)
+    assert summary["exported_step"] == summary["best_step"]

@@ -240,14 +240,10 @@ def prepare(
 
 def run_jobs(run: SamplingRun, out: str | Path, progress: bool = True) -> dict[str, Any]:
     """Make every job not yet in the dataset folder ``out``; returns the summary."""
-    import torch
     from tqdm import tqdm
 
     pipe, config, settings = run.pipe, run.config, run.settings
     width, height = settings["width"], settings["height"]
-    shape = latent_shape(pipe, width, height)
-    device = pipe.device
-    dtype = getattr(pipe, "dtype", torch.float32)
     started = time.time()
     made = 0
     with DatasetWriter(out, resume=True) as writer:
@@ -260,23 +256,7 @@ def run_jobs(run: SamplingRun, out: str | Path, progress: bool = True) -> dict[s
             disable=not progress,
         )
         for batch in batches(todo, config.batch_size):
-            kwargs: dict[str, Any] = {
-                "prompt": [j.prompt.text for j in batch],
-                "num_inference_steps": config.steps,
-                "guidance_scale": config.guidance,
-                "width": width,
-                "height": height,
-                "output_type": "pil",
-            }
-            if shape is not None:
-                kwargs["latents"] = initial_latents([j.seed for j in batch], shape).to(
-                    device=device, dtype=dtype
-                )
-                kwargs["generator"] = [image_generator(j.seed, "steps") for j in batch]
-            else:
-                kwargs["generator"] = [image_generator(j.seed) for j in batch]
-            with torch.inference_mode():
-                images = pipe(**kwargs).images
+            images = render(pipe, batch, config, width, height)
             for job, image in zip(batch, images, strict=True):
                 writer.add_image(job.file_name, image, job.prompt.text, **_columns(job, settings))
                 made += 1
@@ -298,6 +278,33 @@ def run_jobs(run: SamplingRun, out: str | Path, progress: bool = True) -> dict[s
         "seconds_generating": round(seconds, 3),
         "images_per_second": round(made / seconds, 3) if made and seconds > 0 else None,
     }
+
+
+def render(
+    pipe: Any, jobs: Sequence[Job], config: SampleConfig, width: int, height: int
+) -> list[Any]:
+    """The images of ``jobs`` from one pipeline call, each from its own seed (PIL images)."""
+    import torch
+
+    kwargs: dict[str, Any] = {
+        "prompt": [j.prompt.text for j in jobs],
+        "num_inference_steps": config.steps,
+        "guidance_scale": config.guidance,
+        "width": width,
+        "height": height,
+        "output_type": "pil",
+    }
+    shape = latent_shape(pipe, width, height)
+    if shape is not None:
+        dtype = getattr(pipe, "dtype", torch.float32)
+        kwargs["latents"] = initial_latents([j.seed for j in jobs], shape).to(
+            device=pipe.device, dtype=dtype
+        )
+        kwargs["generator"] = [image_generator(j.seed, "steps") for j in jobs]
+    else:
+        kwargs["generator"] = [image_generator(j.seed) for j in jobs]
+    with torch.inference_mode():
+        return pipe(**kwargs).images
 
 
 def generate(

@@ -18,6 +18,7 @@ from photogenic.train.examples import Example, example_pixels
 from photogenic.train.families.base import ModelFamily
 from photogenic.train.lora import LoraConfig, add_lora, save_lora
 from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
+from photogenic.train.proxy import ProxyWinrate, ProxyWinrateConfig
 from photogenic.train.task import LossPhase, StepContext, TrainingTask
 
 VALIDATION_STEP = -1  # validation noise is drawn as if at this step: the same every time
@@ -48,6 +49,7 @@ class DiffusionTaskConfig:
     data: DataConfig = field(default_factory=DataConfig)
     gradient_checkpointing: bool = False
     lora: LoraConfig = field(default_factory=LoraConfig)  # off = full fine-tuning (the paper)
+    proxy: ProxyWinrateConfig = field(default_factory=ProxyWinrateConfig)  # validation signal
 
 
 class DiffusionTask(TrainingTask):
@@ -85,6 +87,17 @@ class DiffusionTask(TrainingTask):
                 cache_root, "text", module_fingerprint(*_text_encoders(pipe))
             )
             self.fill_cache(progress)
+        self.proxy = None
+        if config.proxy.enabled:  # scores the starting model now, before any step
+            pipe.set_progress_bar_config(disable=True)
+            size = (config.data.resolution, config.data.resolution)
+            captions = [e.text for e in (validation or train)]
+            self.proxy = ProxyWinrate(config.proxy, pipe, size, captions)
+
+    @property
+    def validation_metric(self) -> str:
+        """The name the validation value is logged under."""
+        return "validation_1_minus_proxy_winrate" if self.proxy else "validation_loss"
 
     # -- TrainingTask -------------------------------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
@@ -109,6 +122,10 @@ class DiffusionTask(TrainingTask):
 
     @torch.no_grad()
     def validation_loss(self, modules: dict[str, nn.Module]) -> float | None:
+        if self.proxy is not None:
+            self.pipe.unet = modules["unet"]
+            rate = self.proxy.win_rate(self.pipe)
+            return None if rate is None else 1.0 - rate
         if not self.validation_examples:
             return None
         total, count = 0.0, 0

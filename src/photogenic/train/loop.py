@@ -218,7 +218,7 @@ def _validate(task, prepared, accelerator, ema, ema_params, state, config, metri
     if value is None:
         return
     state.validations.append([state.step, value])
-    metrics.write(state.step, {"validation_loss": value})
+    metrics.write(state.step, {getattr(task, "validation_metric", "validation_loss"): value})
     stop = config.early_stopping
     if value < state.best_validation - stop.min_delta:
         state.best_validation, state.best_step = value, state.step
