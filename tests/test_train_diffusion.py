@@ -49,7 +49,7 @@ def _dataset(root: Path, n: int = 12, bad: bool = True) -> Path:
 def _model(tmp: Path, family: str) -> Path:
     out = tmp / f"{family}-base"
     spec = RandomModelSpec(vocabulary=WORDS)
-    if family == "emu":  # the 16-channel Fourier autoencoder
+    if family in ("emu", "sd3"):  # 16-channel autoencoders (Fourier for emu)
         spec = RandomModelSpec(
             vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16]
         )
@@ -74,7 +74,11 @@ def _config(**loop) -> TrainConfig:
     return cfg
 
 
-@pytest.mark.parametrize("family", ["sd", "sdxl", "emu"])
+def _denoiser(pipe) -> torch.nn.Module:
+    return getattr(pipe, "unet", None) or pipe.transformer
+
+
+@pytest.mark.parametrize("family", ["sd", "sdxl", "emu", "sd3"])
 def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family: str) -> None:
     data = _dataset(tmp_path / "data")
     model = _model(tmp_path, family)
@@ -91,9 +95,9 @@ def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family
     assert Image.open(grids[0]).size == (32 * 2, 32)  # the two held-out captions
     assert list((out / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard scalars"
 
-    before = DiffusionPipeline.from_pretrained(model).unet.state_dict()
+    before = _denoiser(DiffusionPipeline.from_pretrained(model)).state_dict()
     pipe = DiffusionPipeline.from_pretrained(out / "model")
-    after = pipe.unet.state_dict()
+    after = _denoiser(pipe).state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before), "weights did not change"
     image = pipe("a red star", num_inference_steps=2, height=32, width=32).images[0]
     assert image.size == (32, 32)

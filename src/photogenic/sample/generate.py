@@ -28,6 +28,9 @@ GENERIC_MODEL_NAMES = {"model", "final", "best", "last", "pipeline"}
 # Columns that must agree between an existing sample folder and a resumed run (the model's path
 # may change: a moved model folder is still the same model).
 RESUME_KEYS = ("model", "seed", "steps", "guidance", "scheduler", "width", "height")
+# Transformers whose pipelines take latents as a (C, H / f, W / f) grid, like a U-Net's (Flux-style
+# pipelines pack theirs into token sequences and draw them themselves).
+GRID_LATENT_TRANSFORMERS = {"SD3Transformer2DModel"}
 
 
 @dataclass
@@ -124,6 +127,13 @@ def load_pipeline(model_dir: str | Path, config: SampleConfig) -> Any:
         raise PhotogenicError(
             f"--model {model_dir}: not a diffusers model directory (no model_index.json)"
         )
+    index = json.loads((model_dir / "model_index.json").read_text(encoding="utf-8"))
+    scheduler_class = str((index.get("scheduler") or [""])[-1])
+    if scheduler_class.startswith("FlowMatch") and config.scheduler != "model":
+        raise PhotogenicError(
+            f"--model {model_dir}: a flow-matching model ({scheduler_class}) samples with its own "
+            f"scheduler; use --scheduler model, not {config.scheduler!r}"
+        )
     dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}.get(
         config.dtype
     )
@@ -155,13 +165,17 @@ def default_size(pipe: Any) -> tuple[int, int]:
 
 
 def latent_shape(pipe: Any, width: int, height: int) -> tuple[int, int, int] | None:
-    """Initial-latent shape ``(C, H, W)`` of a U-Net pipeline, or ``None`` when the pipeline lays
-    out its latents otherwise (it then draws them from the per-image generators itself)."""
-    unet = getattr(pipe, "unet", None)
-    if unet is None or not hasattr(unet.config, "in_channels"):
+    """Initial-latent shape ``(C, H, W)`` of a U-Net or SD3-transformer pipeline, or ``None`` when
+    the pipeline lays out its latents otherwise (it then draws them from the per-image generators
+    itself)."""
+    denoiser = getattr(pipe, "unet", None)
+    transformer = getattr(pipe, "transformer", None)
+    if denoiser is None and type(transformer).__name__ in GRID_LATENT_TRANSFORMERS:
+        denoiser = transformer
+    if denoiser is None or not hasattr(denoiser.config, "in_channels"):
         return None
     factor = getattr(pipe, "vae_scale_factor", 1) or 1
-    return int(unet.config.in_channels), height // factor, width // factor
+    return int(denoiser.config.in_channels), height // factor, width // factor
 
 
 def check_resume(out: Path, jobs: Sequence[Job], settings: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from PIL import Image
 from torch import nn
 from tqdm import tqdm
 
+from photogenic.errors import PhotogenicError
 from photogenic.train.buckets import BucketBatchPlan
 from photogenic.train.cache import TensorCache, content_key, module_fingerprint
 from photogenic.train.examples import Example, example_pixels
@@ -72,6 +73,10 @@ class DiffusionTask(TrainingTask):
             module.requires_grad_(False)
             module.eval()
         self.denoisers = family.trainable(pipe)
+        if config.lora.enabled and "unet" not in self.denoisers:
+            raise PhotogenicError(
+                f"LoRA training supports U-Net families only, not {family.name!r}"
+            )
         if config.lora.enabled:
             for module in self.denoisers.values():
                 add_lora(module, config.lora)
@@ -123,7 +128,7 @@ class DiffusionTask(TrainingTask):
     @torch.no_grad()
     def validation_loss(self, modules: dict[str, nn.Module]) -> float | None:
         if self.proxy is not None:
-            self.pipe.unet = modules["unet"]
+            _attach(self.pipe, modules)
             rate = self.proxy.win_rate(self.pipe)
             return None if rate is None else 1.0 - rate
         if not self.validation_examples:
@@ -150,7 +155,7 @@ class DiffusionTask(TrainingTask):
         prompts = list(data.sample_prompts) or [
             e.text for e in (self.validation_examples or self.train_examples)[: data.sample_count]
         ]
-        self.pipe.unet = modules["unet"]
+        _attach(self.pipe, modules)
         self.pipe.set_progress_bar_config(disable=True)
         width, height = (self.validation_examples or self.train_examples)[0].bucket
         images = [
@@ -258,8 +263,12 @@ class DiffusionTask(TrainingTask):
 
 
 def _text_encoders(pipe: Any) -> list[nn.Module]:
-    return [
-        m
-        for m in (getattr(pipe, "text_encoder", None), getattr(pipe, "text_encoder_2", None))
-        if m is not None
-    ]
+    names = ("text_encoder", "text_encoder_2", "text_encoder_3")
+    return [m for m in (getattr(pipe, n, None) for n in names) if m is not None]
+
+
+def _attach(pipe: Any, modules: dict[str, nn.Module]) -> None:
+    """Put the modules being trained (or their EMA weights) into the pipeline (``unet``,
+    ``transformer``) before it samples."""
+    for name, module in modules.items():
+        setattr(pipe, name, module)

@@ -3,14 +3,23 @@
 Noise offset (paper §3.4: 0.02 in the last pre-training stage, 0.1 for quality-tuning), epsilon /
 v-prediction / sample targets from the scheduler's ``prediction_type``, and optional min-SNR-γ loss
 weighting (Hang et al. 2023), as in diffusers' ``train_text_to_image.py``.
+
+Families whose training scheduler is a ``FlowMatchEulerDiscreteScheduler`` (``sd3``) get the
+rectified-flow objective instead (Esser et al. 2024, SD3 paper §2-3): ``x_σ = (1 - σ)·x0 + σ·ε``,
+the model predicts the velocity ``ε - x0``, σ is drawn logit-normal (§3.1, m=0, s=1) or uniform,
+shifted by the scheduler's ``shift`` as its inference sigmas are, and the timestep is ``σ·1000``.
+The noise offset and min-SNR-γ options do not apply there and are ignored: the noise is plain
+standard normal (the sampler starts from pure noise at σ=1) and the loss is the unweighted MSE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
+from diffusers import FlowMatchEulerDiscreteScheduler
 from diffusers.training_utils import compute_snr
 
 from photogenic.errors import PhotogenicError
@@ -24,6 +33,13 @@ class DiffusionObjectiveConfig:
     noise_offset: float = 0.0  # paper: 0.02 (last pre-training stage), 0.1 (quality-tuning)
     snr_gamma: float = 0.0  # min-SNR-γ weighting; 0 disables (5.0 is the published default)
     prediction_type: str = ""  # "" = the scheduler's own; or epsilon | v_prediction | sample
+    # flow matching only (sd3): how σ is drawn; logit-normal m=0, s=1 is the SD3 paper's choice
+    timestep_sampling: Literal["logit_normal", "uniform"] = "logit_normal"
+    logit_mean: float = 0.0
+    logit_std: float = 1.0
+
+
+FLOW_MATCHING = "flow_matching"  # the prediction type of rectified-flow models (velocity ε - x0)
 
 
 def draw_noise(latents: torch.Tensor, ctx: StepContext, noise_offset: float) -> torch.Tensor:
@@ -62,8 +78,9 @@ def diffusion_loss(
     prediction_type: str,
     snr_gamma: float = 0.0,
 ) -> torch.Tensor:
-    """Mean-squared error, optionally weighted per item by min(SNR, γ)/SNR (v-prediction: /(SNR+1))."""
-    if not snr_gamma:
+    """Mean-squared error, optionally weighted per item by min(SNR, γ)/SNR (v-prediction: /(SNR+1));
+    flow matching is always unweighted (``snr_gamma`` is ignored)."""
+    if not snr_gamma or prediction_type == FLOW_MATCHING:
         return F.mse_loss(prediction.float(), target.float(), reduction="mean")
     snr = compute_snr(scheduler, timesteps)
     weights = torch.clamp(snr, max=snr_gamma) / snr
@@ -79,7 +96,11 @@ def diffusion_loss(
 def noisy_inputs(
     scheduler, latents: torch.Tensor, ctx: StepContext, config: DiffusionObjectiveConfig
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, str]:
-    """Draw timesteps and noise for ``latents``; returns (noisy, timesteps, noise, target, type)."""
+    """Draw timesteps and noise for ``latents``; returns (noisy, timesteps, noise, target, type).
+
+    A flow-matching scheduler selects the rectified-flow objective (``flow_matching_inputs``)."""
+    if is_flow_matching(scheduler):
+        return flow_matching_inputs(scheduler, latents, ctx, config)
     prediction_type = config.prediction_type or scheduler.config.prediction_type
     noise = draw_noise(latents, ctx, config.noise_offset)
     timesteps = ctx.randint(0, scheduler.config.num_train_timesteps, stream="timestep")
@@ -87,3 +108,62 @@ def noisy_inputs(
     noisy = scheduler.add_noise(latents, noise, timesteps)
     target = diffusion_target(scheduler, latents, noise, timesteps, prediction_type)
     return noisy, timesteps, noise, target, prediction_type
+
+
+def is_flow_matching(scheduler) -> bool:
+    """Whether ``scheduler`` belongs to a rectified-flow model (SD3 layout)."""
+    return isinstance(scheduler, FlowMatchEulerDiscreteScheduler)
+
+
+def flow_shift(scheduler) -> float:
+    """The scheduler's static σ shift (SD3: 3.0); 1 (no shift) for resolution-dependent shifting."""
+    config = scheduler.config
+    if config.get("use_dynamic_shifting", False):
+        return 1.0
+    return float(config.get("shift", 1.0))
+
+
+def flow_sigmas(
+    ctx: StepContext,
+    sampling: str = "logit_normal",
+    mean: float = 0.0,
+    std: float = 1.0,
+    shift: float = 1.0,
+) -> torch.Tensor:
+    """One σ in [0, 1] per item: ``u`` logit-normal (``sigmoid(mean + std·n)``, SD3 paper §3.1) or
+    uniform, then shifted as the scheduler shifts its sigmas: ``shift·u / (1 + (shift - 1)·u)``."""
+    if sampling == "logit_normal":
+        u = torch.sigmoid(mean + std * ctx.randn((), stream="timestep"))
+    elif sampling == "uniform":
+        u = ctx.rand(stream="timestep")
+    else:
+        raise PhotogenicError(f"timestep_sampling {sampling!r}: expected logit_normal or uniform")
+    return shift * u / (1 + (shift - 1) * u)
+
+
+def flow_matching_noising(
+    latents: torch.Tensor, noise: torch.Tensor, sigmas: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(noisy, target)``: ``(1 - σ)·x0 + σ·ε`` and the velocity ``ε - x0`` (σ per item)."""
+    s = sigmas.to(latents).view(-1, *[1] * (latents.ndim - 1))
+    return (1 - s) * latents + s * noise, noise - latents
+
+
+def flow_matching_inputs(
+    scheduler, latents: torch.Tensor, ctx: StepContext, config: DiffusionObjectiveConfig
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, str]:
+    """The rectified-flow counterpart of ``noisy_inputs`` (noise offset ignored); timesteps are
+    ``σ·num_train_timesteps``, the scale the scheduler hands the transformer at inference."""
+    if config.prediction_type not in ("", FLOW_MATCHING):
+        raise PhotogenicError(
+            f"prediction_type {config.prediction_type!r}: a flow-matching model predicts "
+            f"{FLOW_MATCHING} (leave it empty)"
+        )
+    noise = draw_noise(latents, ctx, 0.0)
+    sigmas = flow_sigmas(
+        ctx, config.timestep_sampling, config.logit_mean, config.logit_std, flow_shift(scheduler)
+    )
+    sigmas = sigmas.to(latents.device)
+    noisy, target = flow_matching_noising(latents, noise, sigmas)
+    timesteps = sigmas * scheduler.config.num_train_timesteps
+    return noisy, timesteps, noise, target, FLOW_MATCHING
