@@ -162,3 +162,118 @@ def test_near_copies_need_close_colours():
     args = (["a", "b"], same, np.array([0.5, 0.6]), np.array([1, 1]))
     assert find_duplicates(*args, colors=colors, max_color_distance=8) == {}
     assert set(find_duplicates(*args, colors=colors[:1] * 2, max_color_distance=8)) == {0}
+
+
+def captioned(img, box=(0.05, 0.1, 0.95, 0.3)):
+    """``img`` with a bright yellow, black-outlined caption bar across ``box`` (x0, y0, x1, y1 in
+    fractions of the frame), and the bar's region as an OCR-style quadrilateral."""
+    from PIL import ImageDraw
+
+    out = img.copy()
+    w, h = out.size
+    x0, y0, x1, y1 = box
+    draw = ImageDraw.Draw(out)
+    step = max(4, round((x1 - x0) * w / 24))
+    for k in range(round(x0 * w) + 2, round(x1 * w) - step, step):  # letter-like strokes
+        draw.rectangle((k, y0 * h + 3, k + step // 2, y1 * h - 3), fill=(255, 255, 0),
+                       outline=(0, 0, 0), width=2)  # fmt: skip
+    region = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
+    return out, region
+
+
+def test_photo_mask_covers_text_polygons():
+    from photogenic.curate.features import MIN_PHOTO_SHARE, photo_mask
+
+    assert photo_mask([], 64, 48) is None
+    half = np.array([[0, 0], [0.5, 0], [0.5, 1], [0, 1]], dtype=np.float64)
+    keep = photo_mask([half], 64, 48)
+    assert keep.shape == (48, 64) and not keep[:, :31].any() and keep[:, 34:].all()
+    assert 0.45 < keep.mean() < 0.52
+    most = np.array([[0, 0], [1.0 - MIN_PHOTO_SHARE / 2, 0], [1.0 - MIN_PHOTO_SHARE / 2, 1],
+                     [0, 1]], dtype=np.float64)  # fmt: skip
+    assert photo_mask([most], 64, 48) is None  # too little photo left: measure everything
+
+
+def test_overlaid_text_is_measured_around_and_scored_once():
+    cfg = PhotogenicConfig()
+    clean = scene(640, 480)
+    text, region = captioned(clean)
+    plain = measure_image(clean, 1, cfg.composition_side)
+    blind = measure_image(text, 1, cfg.composition_side)
+    around = measure_image(text, 1, cfg.composition_side, [region])
+    # with its region left out, the captioned photo measures like the clean one around that region
+    clean_around = measure_image(clean, 1, cfg.composition_side, [region])
+    for key in ("colorfulness", "rms_contrast", "edge_sharpness", "clipped_fraction", "clutter"):
+        assert around[key] == pytest.approx(clean_around[key], rel=0.02, abs=1e-3), key
+        assert abs(blind[key] - clean_around[key]) > 0.1 * abs(clean_around[key]) + 1e-3, key
+    assert around["subject_area"] == pytest.approx(plain["subject_area"], rel=0.2)
+
+    def score(values, area):
+        return score_values(values | {"jpeg_quality": 95.0, "text_area": area}, cfg)
+
+    ref = score(plain, 0.0)
+    with_text = score(around, 0.2)
+    assert with_text["photogenic_score"] < ref["photogenic_score"]
+    assert with_text["photogenic_color"] <= ref["photogenic_color"] * 1.05  # no colour from text
+    # the text term keeps ranking over the range real captions cover (not floored at a few %)
+    little, much = score(plain, 0.04), score(plain, 0.15)
+    assert ref["photogenic_technical"] > little["photogenic_technical"]
+    assert little["photogenic_technical"] > 1.5 * much["photogenic_technical"]
+
+
+def test_ocr_keeps_lines_that_read_as_text(monkeypatch):
+    from photogenic.curate.stages import ocr
+    from photogenic.curate.stages.base import Context
+
+    assert ocr.reads_as_text("SALE 50%", 0.9, 0.5)
+    assert not ocr.reads_as_text("SALE", 0.3, 0.5)  # unsure
+    assert not ocr.reads_as_text("-.-", 0.9, 0.5)  # no letter or digit
+    seen = {}
+
+    class Fake:
+        def __init__(self, side, box_threshold, min_confidence):
+            seen["min_confidence"] = min_confidence
+
+        def __call__(self, rgb):
+            h, w = rgb.shape[:2]
+            return [np.array([[0, 0], [w / 2, 0], [w / 2, h / 4], [0, h / 4]], dtype=np.float64)]
+
+    monkeypatch.setitem(ocr.OCR_ENGINES, "fake", Fake)
+    config = CurateConfig()
+    config.ocr.engine, config.ocr.min_confidence = "fake", 0.7
+    ctx = Context(0, Item("a", "a.jpg", "x"))
+    ctx.loaded = load_item(Item("a", "a.jpg", "x", data=jpeg_bytes(scene(320, 240))), 256)
+    ocr.OcrStage(config).run([ctx])
+    assert seen["min_confidence"] == 0.7
+    assert ctx.values["text_boxes"] == 1.0
+    assert ctx.values["text_area"] == pytest.approx(0.125, abs=0.01)
+    (region,) = ctx.text_regions
+    assert region.min() >= 0 and region[:, 0].max() == pytest.approx(0.5, abs=0.01)
+
+
+def test_rapidocr_recogniser_confirms_drawn_text():
+    pytest.importorskip("rapidocr_onnxruntime")
+    from PIL import ImageDraw, ImageFont
+
+    from photogenic.curate.stages.ocr import RapidOcrDetector
+
+    img = Image.new("RGB", (480, 160), (235, 235, 235))
+    font = ImageFont.load_default(size=48)
+    ImageDraw.Draw(img).text((20, 50), "OPEN 24 HOURS", fill=(10, 10, 10), font=font)
+    rgb = np.asarray(img)
+    assert len(RapidOcrDetector(480, 0.5, 0.5)(rgb)) >= 1
+    assert RapidOcrDetector(480, 0.5, 0.5)(np.full_like(rgb, 128)) == []
+
+
+def test_fill_in_restores_smooth_backgrounds():
+    from photogenic.curate.features import fill_in
+
+    yy, xx = np.mgrid[0:12, 0:16]
+    img = np.stack([xx * 15, yy * 20, 255 - xx * 10], axis=-1).astype(np.uint8)  # planar ramps
+    keep = np.ones((12, 16), bool)
+    keep[2:5, 3:11] = False  # a hole inside rows
+    keep[8] = False  # and a whole row
+    spoilt = img.copy()
+    spoilt[~keep] = (255, 255, 0)
+    assert np.abs(fill_in(spoilt, keep).astype(int) - img).max() <= 1
+    assert np.array_equal(fill_in(img, np.ones_like(keep)), img)

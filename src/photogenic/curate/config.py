@@ -61,6 +61,7 @@ class OcrConfig:
     engine: str = "rapidocr"  # a key of photogenic.curate.stages.ocr.OCR_ENGINES
     side: int = 640  # the image is scaled so its long side is this (px) before detection
     box_threshold: float = 0.5  # detector confidence for a text box
+    min_confidence: float = 0.5  # recogniser confidence to count a box as text; 0: detect only
     max_boxes: int = 3  # drop when more text boxes (lines) are found ...
     max_area: float = 0.05  # ... or they cover more than this share of the image
 
@@ -122,8 +123,8 @@ def _default_principles() -> dict[str, list[Term]]:
             t("mean_luminance", 0.9, 0.7),  # overall too bright
         ],
         "color": [
-            t("rms_contrast", 0.02, 0.25),  # linear over the range of real photos
-            t("colorfulness", 5.0, 60.0),  # Hasler-Süsstrunk; washed out / monochrome
+            t("rms_contrast", 0.02, 0.15),  # flat; 0.15 is a typical photo's, more is no better
+            t("colorfulness", 5.0, 45.0),  # Hasler-Süsstrunk "averagely colourful"; washed out
             t("dominant_hue_share", 1.0, 0.9),  # one colour rules the image
         ],
         "composition": [
@@ -137,7 +138,7 @@ def _default_principles() -> dict[str, list[Term]]:
             t("edge_sharpness", 0.3, 2.0),  # blur, soft upscales
             t("noise_sigma_flat", 8.0, 1.0),  # Immerkær σ in the flattest cells, 0-255
             t("jpeg_quality", 30.0, 70.0),  # from the quantisation table in the header
-            t("text_area", 0.03, 0.0),  # overlaid text (when the OCR stage ran)
+            t("text_area", 0.25, 0.0),  # text lines read by OCR (when it ran); 1/4 = a poster
         ],
     }
 

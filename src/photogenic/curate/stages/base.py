@@ -20,7 +20,8 @@ class Context:
 
     ``drop`` records the first stage that rejects the item. In measuring mode (``photogenic curate
     score``) nothing is dropped: the verdicts are collected in ``flags`` and every stage still
-    measures the item, as long as it has pixels.
+    measures the item, as long as it has pixels. ``text_regions`` holds the text lines the OCR stage
+    found, as quadrilaterals in fractions of the width and height.
     """
 
     index: int
@@ -31,6 +32,7 @@ class Context:
     stage: str | None = None
     reason: str | None = None
     flags: list[str] = field(default_factory=list)
+    text_regions: list[Any] = field(default_factory=list)  # OCR boxes, (4, 2) x, y in [0, 1]
 
     @property
     def image(self) -> Image.Image | None:

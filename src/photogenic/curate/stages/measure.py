@@ -22,7 +22,9 @@ class PhotogenicStage(ItemStage):
         for ctx in batch:
             if ctx.loaded is None or ctx.image is None:
                 continue
-            values = measure_image(ctx.image, ctx.loaded.scale, cfg.composition_side)
+            values = measure_image(
+                ctx.image, ctx.loaded.scale, cfg.composition_side, ctx.text_regions
+            )
             ctx.values.update(values)
             scores = score_values(ctx.values, cfg)
             ctx.values.update(scores)
