@@ -2,9 +2,11 @@
 
 Each image has its own seed, derived from ``(run seed, prompt id, image index)``; its initial latents
 are drawn on the CPU from a generator seeded with it and handed to the pipeline (``latents=``), and
-stochastic schedulers get a per-image generator too. So the noise of an image does not depend on the
-batch size, the batch order or the device, and two models sampled with the same seed and prompts get
-identical noise. The output is an imagefolder dataset (``photogenic.data.DatasetWriter``); images
+stochastic schedulers get a per-image generator too. A pipeline that takes no ``latents`` (IF: pixel
+noise) draws each image's noise from that image's own generator, the same numbers; a pipeline whose
+sampler takes one generator for the whole batch (aMUSEd's token sampling) is called once per image.
+So the noise of an image does not depend on the batch size, the batch order or the device, and two
+models sampled with the same seed and prompts get identical noise. The output is an imagefolder dataset (``photogenic.data.DatasetWriter``); images
 already in it are skipped, so rerunning the same command resumes.
 """
 
@@ -31,6 +33,10 @@ RESUME_KEYS = ("model", "seed", "steps", "guidance", "scheduler", "width", "heig
 # Transformers whose pipelines take latents as a (C, H / f, W / f) grid, like a U-Net's (Flux-style
 # pipelines pack theirs into token sequences and draw them themselves).
 GRID_LATENT_TRANSFORMERS = {"SD3Transformer2DModel"}
+# Schedulers that belong to their model's objective: sampling keeps them (``--scheduler model``).
+OWN_SCHEDULERS = {"FlowMatch": "flow-matching", "Amused": "masked-token"}
+# Pipelines whose sampler draws from a single generator for the whole batch: one call per image.
+ONE_GENERATOR_PIPELINES = {"AmusedPipeline"}
 
 
 @dataclass
@@ -129,11 +135,12 @@ def load_pipeline(model_dir: str | Path, config: SampleConfig) -> Any:
         )
     index = json.loads((model_dir / "model_index.json").read_text(encoding="utf-8"))
     scheduler_class = str((index.get("scheduler") or [""])[-1])
-    if scheduler_class.startswith("FlowMatch") and config.scheduler != "model":
-        raise PhotogenicError(
-            f"--model {model_dir}: a flow-matching model ({scheduler_class}) samples with its own "
-            f"scheduler; use --scheduler model, not {config.scheduler!r}"
-        )
+    for prefix, kind in OWN_SCHEDULERS.items():
+        if scheduler_class.startswith(prefix) and config.scheduler != "model":
+            raise PhotogenicError(
+                f"--model {model_dir}: a {kind} model ({scheduler_class}) samples with its own "
+                f"scheduler; use --scheduler model, not {config.scheduler!r}"
+            )
     dtype = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}.get(
         config.dtype
     )
@@ -165,9 +172,9 @@ def default_size(pipe: Any) -> tuple[int, int]:
 
 
 def latent_shape(pipe: Any, width: int, height: int) -> tuple[int, int, int] | None:
-    """Initial-latent shape ``(C, H, W)`` of a U-Net or SD3-transformer pipeline, or ``None`` when
-    the pipeline lays out its latents otherwise (it then draws them from the per-image generators
-    itself)."""
+    """Initial-latent shape ``(C, H, W)`` of a U-Net or SD3-transformer pipeline (a pixel-space
+    U-Net's is the image's), or ``None`` when the pipeline lays out its latents otherwise or has
+    none (it then draws them from the per-image generators itself)."""
     denoiser = getattr(pipe, "unet", None)
     transformer = getattr(pipe, "transformer", None)
     if denoiser is None and type(transformer).__name__ in GRID_LATENT_TRANSFORMERS:
@@ -309,16 +316,30 @@ def render(
         "output_type": "pil",
     }
     shape = latent_shape(pipe, width, height)
-    if shape is not None:
+    if type(pipe).__name__ in ONE_GENERATOR_PIPELINES:
+        images = []
+        with torch.inference_mode():
+            for job in jobs:
+                kwargs.update(prompt=[job.prompt.text], generator=image_generator(job.seed))
+                images += pipe(**kwargs).images
+        return images
+    if shape is not None and takes_argument(pipe, "latents"):
         dtype = getattr(pipe, "dtype", torch.float32)
         kwargs["latents"] = initial_latents([j.seed for j in jobs], shape).to(
             device=pipe.device, dtype=dtype
         )
         kwargs["generator"] = [image_generator(j.seed, "steps") for j in jobs]
-    else:
+    else:  # the pipeline's first draw from each generator is the image's initial noise
         kwargs["generator"] = [image_generator(j.seed) for j in jobs]
     with torch.inference_mode():
         return pipe(**kwargs).images
+
+
+def takes_argument(pipe: Any, name: str) -> bool:
+    """Whether calling ``pipe`` accepts the keyword ``name`` (IF's pipeline takes no ``latents``)."""
+    import inspect
+
+    return name in inspect.signature(pipe.__call__).parameters
 
 
 def generate(

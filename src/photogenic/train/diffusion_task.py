@@ -18,7 +18,7 @@ from photogenic.train.cache import TensorCache, content_key, module_fingerprint
 from photogenic.train.examples import Example, example_pixels
 from photogenic.train.families.base import ModelFamily
 from photogenic.train.lora import LoraConfig, add_lora, save_lora
-from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
+from photogenic.train.objective import DiffusionObjectiveConfig
 from photogenic.train.proxy import ProxyWinrate, ProxyWinrateConfig
 from photogenic.train.task import LossPhase, StepContext, TrainingTask
 
@@ -69,7 +69,9 @@ class DiffusionTask(TrainingTask):
         self.family, self.pipe, self.config = family, pipe, config
         self.train_examples, self.validation_examples = train, validation
         self.scheduler = family.noise_scheduler(pipe)
-        for module in (pipe.vae, *_text_encoders(pipe)):
+        image_encoder = family.image_encoder(pipe)  # None: the denoiser works on pixels
+        image_encoders = [image_encoder] if image_encoder is not None else []
+        for module in (*image_encoders, *_text_encoders(pipe)):
             module.requires_grad_(False)
             module.eval()
         self.denoisers = family.trainable(pipe)
@@ -87,7 +89,11 @@ class DiffusionTask(TrainingTask):
         self.encode_calls = 0
         self._memory: dict[str, Any] = {}  # cache entries already read from disk
         if config.data.cache:
-            self.latent_cache = TensorCache(cache_root, "latents", module_fingerprint(pipe.vae))
+            self.latent_cache = TensorCache(  # pixel-space families cache the fitted pixels
+                cache_root,
+                "latents" if image_encoders else "pixels",
+                module_fingerprint(*image_encoders),
+            )
             self.text_cache = TensorCache(
                 cache_root, "text", module_fingerprint(*_text_encoders(pipe))
             )
@@ -183,17 +189,13 @@ class DiffusionTask(TrainingTask):
 
     # -- internals ----------------------------------------------------------------------------
     def _loss(self, batch: dict[str, Any], modules, ctx: StepContext) -> torch.Tensor:
-        latent_noise = ctx.randn(tuple(batch["latent_params"].shape[1:]), stream="latent")
-        half = latent_noise.shape[1] // 2
-        latents = self.family.sample_latents(
-            self.pipe, batch["latent_params"], latent_noise[:, :half]
-        )
-        noisy, timesteps, _, target, kind = noisy_inputs(
-            self.scheduler, latents, ctx, self.config.objective
-        )
-        prediction = self.family.predict(modules, noisy, timesteps, batch["cond"])
-        return diffusion_loss(
-            prediction, target, self.scheduler, timesteps, kind, self.config.objective.snr_gamma
+        params = batch["latent_params"]
+        noise = None
+        if self.family.latent_distribution:  # mean and log-variance: a fresh sample each step
+            noise = ctx.randn(tuple(params.shape[1:]), stream="latent")[:, : params.shape[1] // 2]
+        latents = self.family.sample_latents(self.pipe, params, noise)
+        return self.family.training_loss(
+            modules, latents, batch["cond"], ctx, self.scheduler, self.config.objective
         )
 
     def _batch(self, examples: list[Example]) -> dict[str, Any]:

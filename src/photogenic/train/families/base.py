@@ -16,6 +16,8 @@ from torch import nn
 
 from photogenic.errors import PhotogenicError
 from photogenic.registry import Registry
+from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
+from photogenic.train.task import StepContext
 
 
 @dataclass
@@ -41,6 +43,9 @@ class ModelFamily:
 
     name: str = ""
     pipeline_class_name: str = ""
+    # Whether ``encode_images`` gives a distribution (mean and log-variance, sampled with fresh
+    # noise each step) rather than the denoiser's inputs themselves (pixels, token ids).
+    latent_distribution: bool = True
 
     def build_random(self, out: Path, spec: RandomModelSpec, seed: int = 0) -> None:
         """Write a randomly initialised model of this family to ``out`` (diffusers layout)."""
@@ -51,9 +56,15 @@ class ModelFamily:
         half-precision checkpoints are upcast, mixed precision is the loop's business)."""
         raise NotImplementedError
 
+    def image_encoder(self, pipe: Any) -> nn.Module | None:
+        """The frozen module that maps pixels to the denoiser's inputs (the VAE), or ``None`` when
+        the denoiser works on pixels; its weights fingerprint the latent cache."""
+        return pipe.vae
+
     def bucket_multiple(self, pipe: Any) -> int:
         """Bucket sides are multiples of this many pixels (VAE factor x U-Net downsampling)."""
-        vae_factor = 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+        encoder = self.image_encoder(pipe)
+        vae_factor = 2 ** (len(encoder.config.block_out_channels) - 1) if encoder else 1
         return vae_factor * 2 ** (len(pipe.unet.config.block_out_channels) - 1)
 
     def trainable(self, pipe: Any) -> dict[str, nn.Module]:
@@ -69,9 +80,12 @@ class ModelFamily:
         of ``pixels`` in [-1, 1]; see ``sample_latents``."""
         raise NotImplementedError
 
-    def sample_latents(self, pipe: Any, params: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    def sample_latents(
+        self, pipe: Any, params: torch.Tensor, noise: torch.Tensor | None
+    ) -> torch.Tensor:
         """Latents from cached distribution parameters with the given standard-normal ``noise``,
-        scaled (and shifted) into the range the denoiser was trained on."""
+        scaled (and shifted) into the range the denoiser was trained on (``noise`` is ``None``
+        for families without a ``latent_distribution``)."""
         raise NotImplementedError
 
     def predict(
@@ -83,6 +97,21 @@ class ModelFamily:
     ) -> torch.Tensor:
         """The denoiser's prediction for a noisy batch under the given conditioning."""
         raise NotImplementedError
+
+    def training_loss(
+        self,
+        modules: dict[str, nn.Module],
+        latents: torch.Tensor,
+        cond: dict[str, torch.Tensor],
+        ctx: StepContext,
+        scheduler: Any,
+        config: DiffusionObjectiveConfig,
+    ) -> torch.Tensor:
+        """The loss of one batch: the denoising objective of ``photogenic.train.objective``
+        (chosen by the training ``scheduler``); a family with another objective overrides this."""
+        noisy, timesteps, _, target, kind = noisy_inputs(scheduler, latents, ctx, config)
+        prediction = self.predict(modules, noisy, timesteps, cond)
+        return diffusion_loss(prediction, target, scheduler, timesteps, kind, config.snr_gamma)
 
     def save(self, pipe: Any, modules: dict[str, nn.Module], out: Path) -> None:
         """Write the pipeline with the trained modules, loadable by ``DiffusionPipeline.from_pretrained``."""

@@ -5,8 +5,6 @@ trained with the rectified-flow objective (``photogenic.train.objective``, selec
 
 from __future__ import annotations
 
-import string
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +16,11 @@ from diffusers import (
     StableDiffusion3Pipeline,
 )
 from torch import nn
-from transformers import CLIPTextModelWithProjection, T5Config, T5EncoderModel, T5Tokenizer
+from transformers import CLIPTextModelWithProjection, T5Config, T5EncoderModel
 
 from photogenic.train.families.base import FAMILIES, RandomModelSpec
 from photogenic.train.families.sd import StableDiffusionFamily, random_clip_text
-from photogenic.train.families.tokenizer import build_clip_tokenizer
+from photogenic.train.families.tokenizer import build_clip_tokenizer, build_t5_tokenizer
 
 # SD3-medium's autoencoder normalisation: latents = (z - shift) * scale
 VAE_SCALING_FACTOR = 1.5305
@@ -30,18 +28,6 @@ VAE_SHIFT_FACTOR = 0.0609
 FLOW_SHIFT = 3.0  # SD3-medium's scheduler shift (SD3 paper §5.3.2)
 PATCH_SIZE = 2  # SD3's transformer patch size
 POS_EMBED_MAX_SIZE = 96  # position grid (in patches) of SD3-medium: up to 1536 px at f8, patch 2
-
-
-def build_t5_tokenizer(words: Iterable[str]) -> T5Tokenizer:
-    """A ``T5Tokenizer`` built offline (no download): each of ``words`` is one ``▁word`` piece,
-    single printable characters spell anything else (other characters become ``<unk>``)."""
-    vocab: list[tuple[str, float]] = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
-    known = sorted({w.lower() for w in words if w.strip() and " " not in w.strip()})
-    vocab += [("▁" + w, -1.0) for w in known]
-    seen = {piece for piece, _ in vocab}
-    chars = ["▁", *string.ascii_letters, *string.digits, *string.punctuation]
-    vocab += [(c, -10.0) for c in chars if c not in seen]
-    return T5Tokenizer(vocab=vocab, extra_ids=0)
 
 
 def random_t5_encoder(spec: RandomModelSpec, vocab_size: int) -> T5EncoderModel:

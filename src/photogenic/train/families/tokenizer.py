@@ -1,5 +1,5 @@
-"""A CLIP tokenizer built offline from a word list (no download): whole words for the known
-vocabulary, byte-level characters for anything else.
+"""CLIP and T5 tokenizers built offline from a word list (no download): whole words for the known
+vocabulary, characters for anything else.
 
 CLIP's BPE splits a word into characters, marks the last with ``</w>``, then applies merges by
 rank. Merging each known word left to right (``r e`` → ``re``, ``re d</w>`` → ``red</w>``) makes
@@ -8,10 +8,11 @@ every known word a single token, while the full byte alphabet keeps unknown text
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 
 from tokenizers.pre_tokenizers import ByteLevel
-from transformers import CLIPTokenizer
+from transformers import CLIPTokenizer, T5Tokenizer
 
 SPECIALS = ["<|startoftext|>", "<|endoftext|>"]
 
@@ -37,3 +38,15 @@ def build_clip_tokenizer(words: Iterable[str], model_max_length: int = 77) -> CL
                 merges.append(merge)
             vocab.setdefault(left, len(vocab))
     return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=model_max_length)
+
+
+def build_t5_tokenizer(words: Iterable[str]) -> T5Tokenizer:
+    """A ``T5Tokenizer`` built offline (no download): each of ``words`` is one ``▁word`` piece,
+    single printable characters spell anything else (other characters become ``<unk>``)."""
+    vocab: list[tuple[str, float]] = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    known = sorted({w.lower() for w in words if w.strip() and " " not in w.strip()})
+    vocab += [("▁" + w, -1.0) for w in known]
+    seen = {piece for piece, _ in vocab}
+    chars = ["▁", *string.ascii_letters, *string.digits, *string.punctuation]
+    vocab += [(c, -10.0) for c in chars if c not in seen]
+    return T5Tokenizer(vocab=vocab, extra_ids=0)
