@@ -78,7 +78,7 @@ def _denoiser(pipe) -> torch.nn.Module:
     return getattr(pipe, "unet", None) or pipe.transformer
 
 
-@pytest.mark.parametrize("family", ["sd", "sdxl", "emu", "sd3", "if"])
+@pytest.mark.parametrize("family", ["sd", "sdxl", "emu", "sd3", "if", "amused"])
 def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family: str) -> None:
     data = _dataset(tmp_path / "data")
     model = _model(tmp_path, family)

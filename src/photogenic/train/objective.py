@@ -10,10 +10,15 @@ the model predicts the velocity ``ε - x0``, σ is drawn logit-normal (§3.1, m=
 shifted by the scheduler's ``shift`` as its inference sigmas are, and the timestep is ``σ·1000``.
 The noise offset and min-SNR-γ options do not apply there and are ignored: the noise is plain
 standard normal (the sampler starts from pure noise at σ=1) and the loss is the unweighted MSE.
+
+Masked-token models (``amused``) have no noise at all: their family's ``training_loss`` masks a
+cosine-scheduled share of each image's VQ token ids (``masked_token_inputs``) and takes the
+cross-entropy on the masked tokens only (``masked_token_loss``), as in MUSE (Chang et al. 2023).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -167,3 +172,39 @@ def flow_matching_inputs(
     noisy, target = flow_matching_noising(latents, noise, sigmas)
     timesteps = sigmas * scheduler.config.num_train_timesteps
     return noisy, timesteps, noise, target, FLOW_MATCHING
+
+
+# -- masked token prediction (aMUSEd / MUSE) ---------------------------------------------------
+def cosine_mask_ratio(u: torch.Tensor) -> torch.Tensor:
+    """The share of tokens masked at schedule position ``u`` in [0, 1): ``cos(π/2 · u)`` (MUSE
+    §2.4, the cosine schedule aMUSEd trains and samples with)."""
+    return torch.cos(u * math.pi / 2)
+
+
+def mask_positions(ratios: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+    """Which tokens to mask: ``round(ratio · n)`` of the ``n`` tokens of each item (at least one),
+    the positions picked by the random permutation ``argsort(keys)`` (keys: ``(batch, n)``), as
+    diffusers' ``train_amused.py`` picks them."""
+    count = (keys.shape[1] * ratios).round().clamp(min=1)
+    return keys.argsort(dim=-1) < count.to(keys.device).unsqueeze(-1)
+
+
+def masked_token_inputs(
+    ids: torch.Tensor, ctx: StepContext, mask_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(inputs, mask)``: ``ids`` (token ids, ``(batch, ...)``) with a cosine-scheduled share of
+    each item's tokens replaced by ``mask_id``, and the boolean mask (same shape as ``ids``). The
+    ratio (stream ``mask_ratio``) and the positions (stream ``mask_order``) are drawn per item."""
+    flat = ids.reshape(ids.shape[0], -1)
+    ratios = cosine_mask_ratio(ctx.rand(stream="mask_ratio"))
+    keys = ctx.randn((flat.shape[1],), stream="mask_order")
+    mask = mask_positions(ratios, keys).to(ids.device).view_as(ids)
+    return torch.where(mask, torch.full_like(ids, mask_id), ids), mask
+
+
+def masked_token_loss(logits: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the true ``ids`` under ``logits`` (``(batch, classes, ...)``), averaged over
+    the masked tokens of the whole batch only (unmasked tokens are given, not predicted)."""
+    classes = logits.shape[1]
+    per_token = logits.float().movedim(1, -1).reshape(-1, classes)
+    return F.cross_entropy(per_token[mask.reshape(-1)], ids.reshape(-1)[mask.reshape(-1)])

@@ -34,6 +34,7 @@ class RandomModelSpec:
     text_max_length: int = 16
     vae_block_out_channels: list[int] = field(default_factory=lambda: [16, 32, 32, 32])
     latent_channels: int = 4
+    codebook_size: int = 64  # VQ codebook entries (masked-token families)
     vocabulary: list[str] = field(default_factory=list)  # whole-word tokens for the tokenizer
     prediction_type: str = "epsilon"
 
