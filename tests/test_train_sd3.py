@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 from diffusers import DDPMScheduler, DiffusionPipeline, FlowMatchEulerDiscreteScheduler
+from family_data import WORDS, caption_dataset
 from PIL import Image
 
-from photogenic.data import DatasetWriter
 from photogenic.errors import PhotogenicError
 from photogenic.sample.generate import SampleConfig, generate, latent_shape
 from photogenic.sample.prompts import Prompt
@@ -30,8 +30,6 @@ from photogenic.train.objective import (
 from photogenic.train.run import TrainConfig, train_model
 from photogenic.train.task import StepContext
 
-WORDS = ["a", "red", "blue", "green", "star", "circle", "square", "above", "hill", "sea"]
-
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -45,16 +43,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sd3-data") / "data"
-    rng = np.random.default_rng(0)
-    colors, shapes = ["red", "blue", "green"], ["star", "circle", "square"]
-    with DatasetWriter(root) as writer:
-        for i in range(8):
-            size = (48, 32) if i % 4 == 0 else (32, 32)  # two aspect buckets
-            pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
-            text = f"a {colors[i % 3]} {shapes[i // 3 % 3]} above a hill"
-            writer.add_image(f"{i:03d}.png", Image.fromarray(pixels), text)
-    return root
+    return caption_dataset(tmp_path_factory.mktemp("sd3-data") / "data")
 
 
 def _ctx(indices: list[int], step: int = 3, seed: int = 7) -> StepContext:
