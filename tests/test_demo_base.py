@@ -48,3 +48,14 @@ def test_rebuild_base_installs_a_half_precision_emu_model(tmp_path: Path) -> Non
     ).images[0]
     assert image.size == (64, 64)
     assert {"hill", "star", "red"} <= set(world_vocabulary())
+
+
+def test_demo_tunes_the_shipped_base_at_its_native_resolution() -> None:
+    from photogenic.demo.base import BASE_DIR
+    from photogenic.demo.tuning import demo_tune_config
+
+    unet = json.loads((BASE_DIR / "unet" / "config.json").read_text())
+    vae = json.loads((BASE_DIR / "vae" / "config.json").read_text())
+    factor = 2 ** (len(vae["block_out_channels"]) - 1)
+    native = unet["sample_size"] * factor  # what the demo samples at: the pipeline's default
+    assert demo_tune_config().task.data.resolution == native
