@@ -101,6 +101,17 @@ def test_near_pairs_agree_with_brute_force():
     assert {tuple(p) for p in near_pairs(hashes, 4).tolist()} == brute
 
 
+def test_near_pairs_in_large_band_groups_agree_with_brute_force():
+    rng = np.random.default_rng(2)
+    hashes = rng.integers(0, 2**63, 300, dtype=np.uint64)
+    hashes[:200] &= ~np.uint64(0xFFFFFF)  # 200 rows share their low bands: one large group each
+    hashes[100:200] = hashes[:100] ^ (np.uint64(1) << rng.integers(24, 64, 100).astype(np.uint64))
+    dist = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
+    for d in (1, 3):
+        brute = {(i, j) for i, j in zip(*np.nonzero(dist <= d), strict=True) if i < j}
+        assert {tuple(p) for p in near_pairs(hashes, d).tolist()} == brute
+
+
 def test_balance_caps_each_concept_then_select_takes_top_k():
     concepts = ["cat"] * 6 + ["dog"] * 2 + ["owl"]
     scores = np.array([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.5, 0.4, 0.3])

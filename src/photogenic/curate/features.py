@@ -54,13 +54,15 @@ def measure_image(
     scale: int = 1,
     composition_side: int = 64,
     text_regions: Sequence[np.ndarray] = (),
+    grey: Image.Image | None = None,
 ) -> dict[str, float]:
     """All measurements of an RGB image decoded at ``1/scale`` of its full resolution.
 
     ``text_regions``: text boxes as ``(k, 2)`` polygons of x, y in fractions of the width and height
-    (the OCR stage's), left out of the measurements (see the module docstring).
+    (the OCR stage's), left out of the measurements (see the module docstring). ``grey``: the
+    image's ``convert("L")``, when the caller already has it.
     """
-    work = np.asarray(image.convert("L"), dtype=np.float32)
+    work = np.asarray(grey if grey is not None else image.convert("L"))
     factor = min(image.size) // composition_side
     small_img = image.reduce(factor) if factor >= 2 else image
     small = np.asarray(small_img)
@@ -87,92 +89,140 @@ def photo_mask(regions: Sequence[np.ndarray], width: int, height: int) -> np.nda
     return keep if keep.mean() >= MIN_PHOTO_SHARE else None
 
 
+def _rank(hist: np.ndarray, k: int) -> int:
+    """The ``k``-th smallest value (0-based) of the data a histogram of integer values counts."""
+    return int(np.searchsorted(np.cumsum(hist), k + 1))
+
+
 def colour_and_exposure(img: np.ndarray, keep: np.ndarray | None = None) -> dict[str, float]:
     """Exposure, clipping, contrast and colour measures of an RGB uint8 array (over the pixels
-    where ``keep`` is True, when given)."""
-    f = img.astype(np.float32)
-    if keep is not None:
-        f = f[keep]  # (n, 3): every statistic below is per pixel
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = (r * m.LUMA[0] + g * m.LUMA[1] + b * m.LUMA[2]) / 255.0
-    hist = np.bincount(np.clip(y * 255.0 + 0.5, 0, 255).astype(np.intp).ravel(), minlength=256)
-    cdf = np.cumsum(hist) / max(1, y.size)
+    where ``keep`` is True, when given).
 
-    def pct(q: float) -> float:
-        return float(LUMA_BINS[min(255, int(np.searchsorted(cdf, q)))])
+    Means and standard deviations of luma and of the opponent channels come from the channel sums
+    and the 3×3 matrix of channel products (every one is a linear combination of R, G, B);
+    percentiles from histograms of the 8-bit values.
+    """
+    px = img.reshape(-1, 3) if keep is None else img[keep]  # (n, 3): every statistic is per pixel
+    n = max(1, len(px))
+    u = np.ascontiguousarray(px.T)  # (3, n) uint8
+    f = u.astype(np.float64)
+    sums = f.sum(axis=1)
+    products = np.einsum("in,jn->ij", f, f)
 
-    rg = r - g
-    yb = 0.5 * (r + g) - b
-    colourful = math.hypot(float(rg.std()), float(yb.std())) + 0.3 * math.hypot(
-        float(rg.mean()), float(yb.mean())
-    )
-    mx = f.max(axis=-1)
-    mn = f.min(axis=-1)
-    delta = mx - mn
-    sat = np.where(mx > 0, delta / np.maximum(mx, 1e-6), 0.0)
-    d = np.maximum(delta, 1e-6)
-    hue = np.where(mx == r, ((g - b) / d) % 6, np.where(mx == g, (b - r) / d + 2, (r - g) / d + 4))
-    hue = (hue / 6.0) % 1.0
-    clipped_channels = (f >= 250.0).sum(axis=-1)
-    sat_sorted = np.partition(sat.ravel(), int(0.9 * (sat.size - 1)))
-    vhist = np.bincount(mx.astype(np.intp).ravel(), minlength=256)
-    vcdf = np.cumsum(vhist) / max(1, mx.size)
-    mean_rgb = f.reshape(-1, 3).mean(axis=0) / 255.0
+    def moments(v: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation of ``v · (R, G, B)`` over the pixels."""
+        mean = float(v @ sums) / n
+        return mean, math.sqrt(max(0.0, float(v @ products @ v) / n - mean * mean))
+
+    luma_mean, luma_std = moments(m.LUMA.astype(np.float64))
+    rg_mean, rg_std = moments(np.array([1.0, -1.0, 0.0]))
+    yb_mean, yb_std = moments(np.array([0.5, 0.5, -1.0]))
+    c = u.astype(np.float32)
+    y = c[0] * m.LUMA[0] + c[1] * m.LUMA[1] + c[2] * m.LUMA[2]  # 0-255
+    hist = np.bincount((y + 0.5).astype(np.intp), minlength=256)
+    mx = u.max(axis=0)
+    mn = u.min(axis=0)
+    vhist = np.bincount(mx, minlength=256)
+    delta = (mx - mn).astype(np.float32)
+    sat = delta / np.maximum(mx, 1).astype(np.float32)  # HSV saturation, 0 for black
+    mean_rgb = sums / n / 255.0
     grey = float(mean_rgb.mean())
+
+    cdf, vcdf = np.cumsum(hist) / n, np.cumsum(vhist) / n
+
+    def pct(q: float, c: np.ndarray = cdf) -> float:
+        return float(LUMA_BINS[min(255, int(np.searchsorted(c, q)))])
+
+    k90 = int(0.9 * (sat.size - 1))
     return {
-        "mean_luminance": float(y.mean()),
+        "mean_luminance": luma_mean / 255.0,
         "luma_p01": pct(0.01),
         "luma_p50": pct(0.5),
         "luma_p99": pct(0.99),
         "luma_range": pct(0.95) - pct(0.05),
-        "dark_fraction": float(hist[:6].sum() / y.size),
-        "bright_fraction": float(hist[250:].sum() / y.size),
-        "value_p99": float(LUMA_BINS[min(255, int(np.searchsorted(vcdf, 0.99)))]),
-        "clipped_fraction": float(vhist[250:].sum() / mx.size),
-        "colour_clipped_fraction": float(((clipped_channels > 0) & (clipped_channels < 3)).mean()),
-        "saturation_p90": float(sat_sorted[int(0.9 * (sat.size - 1))]),
-        "rms_contrast": float(y.std()),
-        "colorfulness": colourful,
+        "dark_fraction": float(hist[:6].sum() / n),
+        "bright_fraction": float(hist[250:].sum() / n),
+        "value_p99": pct(0.99, vcdf),
+        "clipped_fraction": float(vhist[250:].sum() / n),
+        "colour_clipped_fraction": float(np.count_nonzero((mx >= 250) & (mn < 250)) / n),
+        "saturation_p90": float(np.partition(sat, k90)[k90]),
+        "rms_contrast": luma_std / 255.0,
+        "colorfulness": math.hypot(rg_std, yb_std) + 0.3 * math.hypot(rg_mean, yb_mean),
         "saturation_mean": float(sat.mean()),
-        "dominant_hue_share": m._dominant_hue(hue, sat, mx / 255.0),
-        "color_cast": float(np.linalg.norm(mean_rgb - grey) / (grey + 1e-3)),
+        "dominant_hue_share": _dominant_hue(u, mx, delta),
+        "color_cast": math.hypot(*(mean_rgb - grey)) / (grey + 1e-3),
     }
 
 
+HUE_BINS = 12
+_NEIGHBOURS = (np.arange(HUE_BINS)[:, None] + np.array([-1, 0, 1])) % HUE_BINS  # 3-bin windows
+
+
+def _dominant_hue(u: np.ndarray, mx: np.ndarray, delta: np.ndarray) -> float:
+    """``measures.dominant_hue_share`` of ``(3, n)`` uint8 pixels with their max and max - min: the
+    weight ``saturation · value`` is ``delta / 255``, and the hue's sextant comes from which channel
+    is the largest (red, then green, then blue on ties)."""
+    total = float(delta.sum()) / 255.0
+    if total < 1e-6 * delta.size:
+        return 0.0
+    r, g, b = u.astype(np.int16)
+    not_r = mx != u[0]
+    is_b = not_r & (mx != u[1])
+    num = np.where(not_r, np.where(is_b, r - g, b - r), g - b).astype(np.float32)
+    sextant = (not_r.astype(np.float32) + is_b) * 2  # 0 red, 2 green, 4 blue
+    # the hue in bins, plus one full turn so that it is never negative
+    hue = (sextant + num / np.maximum(delta, 1e-6)) * (HUE_BINS / 6) + HUE_BINS
+    counts = np.bincount(hue.astype(np.intp), weights=delta, minlength=3 * HUE_BINS)
+    hist = counts[: 3 * HUE_BINS].reshape(3, HUE_BINS).sum(axis=0) / 255.0
+    return float(hist[_NEIGHBOURS].sum(axis=1).max() / total)
+
+
+_NO_TEXTURE = {
+    "sharpness": 0.0,
+    "edge_sharpness": 0.0,
+    "noise_sigma": 0.0,
+    "noise_sigma_flat": 0.0,
+    "blockiness": 1.0,
+}
+_LAPLACE = np.arange(-1020, 1021, dtype=np.float64)  # the values a Laplacian of 8-bit luma takes
+
+
 def texture(luma: np.ndarray, scale: int = 1, keep: np.ndarray | None = None) -> dict[str, float]:
-    """Sharpness, noise and blockiness of a float luma array in 0-255 units.
+    """Sharpness, noise and blockiness of an 8-bit luma array (0-255 units).
 
     Blockiness looks for the 8-px JPEG grid, which a ``scale``-fold reduction shrinks to
     ``8 / scale`` px; when that is not a whole number of at least 2 px it is reported as 1 (none).
     With ``keep``, sharpness and noise are taken over the pixels (filter windows centred on them,
-    and 8×8 cells entirely in them) where it is True; blockiness over the whole image.
+    and 8×8 cells entirely in them) where it is True; blockiness over the whole image. Every filter
+    is computed in integers; the Laplacian's variance and percentile come from its histogram.
     """
-    y = luma
-    if min(y.shape) < 3:
-        return {
-            "sharpness": 0.0,
-            "edge_sharpness": 0.0,
-            "noise_sigma": 0.0,
-            "noise_sigma_flat": 0.0,
-            "blockiness": 1.0,
-        }
+    if min(luma.shape) < 3:
+        return dict(_NO_TEXTURE)
+    y = np.asarray(luma, dtype=np.uint8)
     inner = None if keep is None else keep[1:-1, 1:-1]
-    c = y[1:-1, 1:-1]
-    lap = y[:-2, 1:-1] + y[2:, 1:-1] + y[1:-1, :-2] + y[1:-1, 2:] - 4 * c
-    sharp = float(lap.var() if inner is None else lap[inner].var())
-    flat = (y if keep is None else y[keep]).ravel()
-    n = flat.size
-    lo, hi = np.partition(flat, (n // 20, n - 1 - n // 20))[[n // 20, n - 1 - n // 20]]
-    mags = np.abs(lap if inner is None else lap[inner]).ravel()
-    k = min(mags.size - 1, int(0.995 * mags.size))
-    edge = float(np.partition(mags, k)[k]) / (float(hi - lo) + 1.0)
+    dx = np.subtract(y[:, 1:], y[:, :-1], dtype=np.int16)  # steps between neighbours
+    dy = np.subtract(y[1:], y[:-1], dtype=np.int16)
+    across = dx[:, 1:] - dx[:, :-1]  # second differences along rows, (H, W - 2)
+    lap = across[1:-1] + (dy[1:, 1:-1] - dy[:-1, 1:-1])  # [[0,1,0],[1,-4,1],[0,1,0]]
+    counts = np.bincount((lap if inner is None else lap[inner]).ravel() + 1020, minlength=2041)
+    n = int(counts.sum())
+    mean = float((counts * _LAPLACE).sum()) / n
+    sharp = max(0.0, float((counts * _LAPLACE * _LAPLACE).sum()) / n - mean * mean)
+    mags = counts[1020:].copy()  # histogram of |Laplacian|
+    mags[1:] += counts[1019::-1]
+    k = min(n - 1, int(0.995 * n))
+    mask = None if keep is None else Image.fromarray(keep)
+    grey = np.array(Image.fromarray(y).histogram(mask))
+    m_px = int(grey.sum())
+    lo, hi = _rank(grey, m_px // 20), _rank(grey, m_px - 1 - m_px // 20)
+    edge = _rank(mags, k) / (hi - lo + 1.0)
     # Immerkær's mask [[1,-2,1],[-2,4,-2],[1,-2,1]] = (row second difference) ⊗ (column second difference)
-    rows = y[:, :-2] - 2 * y[:, 1:-1] + y[:, 2:]
-    conv = np.abs(rows[:-2] - 2 * rows[1:-1] + rows[2:])
-    noise = math.sqrt(math.pi / 2) * float(conv.mean() if inner is None else conv[inner].mean()) / 6
+    conv = np.abs(across[:-2] + across[2:] - 2 * across[1:-1])
+    picked = conv if inner is None else conv[inner]
+    noise = math.sqrt(math.pi / 2) * float(picked.sum(dtype=np.int64)) / max(1, picked.size) / 6
     flat = _flat_noise(conv, inner)
     block = 8 // scale if scale in (1, 2, 4) else 0
-    blocky = _blockiness(y, block) if block >= 2 else 1.0
+    blocky = _blockiness(np.abs(dx), np.abs(dy), block) if block >= 2 else 1.0
     return {
         "sharpness": sharp,
         "edge_sharpness": edge,
@@ -188,12 +238,13 @@ def _flat_noise(
     """Immerkær's σ over the flattest cells only: the mean ``|Y * M|`` of each ``cell``×``cell`` block,
     its ``quantile``-th smallest, times ``sqrt(π/2) / 6``. Texture raises busy cells, not the flat
     ones, so this tells sensor noise from detail in real photos. With ``keep``, only cells entirely
-    inside it count (all cells when none is)."""
+    inside it count (all cells when none is). Cell means by Pillow's box reduction."""
     h, w = mag.shape
     if h < cell or w < cell:
         return math.sqrt(math.pi / 2) * float(mag.mean()) / 6 if mag.size else 0.0
     hh, ww = h - h % cell, w - w % cell
-    blocks = mag[:hh, :ww].reshape(hh // cell, cell, ww // cell, cell).mean(axis=(1, 3)).ravel()
+    cells = Image.fromarray(np.ascontiguousarray(mag[:hh, :ww], dtype=np.float32))
+    blocks = np.asarray(cells.reduce(cell)).ravel()
     if keep is not None:
         whole = keep[:hh, :ww].reshape(hh // cell, cell, ww // cell, cell).all(axis=(1, 3)).ravel()
         if whole.any():
@@ -202,19 +253,20 @@ def _flat_noise(
     return math.sqrt(math.pi / 2) * float(np.partition(blocks, k)[k]) / 6
 
 
-def _blockiness(y: np.ndarray, block: int) -> float:
+def _blockiness(dx: np.ndarray, dy: np.ndarray, block: int) -> float:
+    """Mean step across the ``block`` grid over the mean step elsewhere, from the absolute steps
+    between neighbouring columns (``dx``, step ``j`` between columns ``j`` and ``j + 1``) and rows."""
     num = den = 0.0
     num_n = den_n = 0
-    for diffs in (np.abs(np.diff(y, axis=1)), np.abs(np.diff(y, axis=0)).T):
-        n = diffs.shape[1]
-        if n < block:
+    for steps in (dx, dy.T):
+        if steps.shape[1] < block:
             continue
-        at_edge = (np.arange(n) + 1) % block == 0
-        col = diffs.sum(axis=0)
-        num += float(col[at_edge].sum())
-        den += float(col[~at_edge].sum())
-        num_n += diffs.shape[0] * int(at_edge.sum())
-        den_n += diffs.shape[0] * int((~at_edge).sum())
+        grid = steps[:, block - 1 :: block]  # steps that cross the grid
+        at = float(grid.sum(dtype=np.int64))
+        num += at
+        den += float(steps.sum(dtype=np.int64)) - at
+        num_n += grid.size
+        den_n += steps.size - grid.size
     if num_n == 0 or den_n == 0:
         return 1.0
     return float((num / num_n + 1e-3) / (den / den_n + 1e-3))
@@ -255,7 +307,7 @@ def subject(
     ys, xs = np.nonzero(box)
     vals = sal[s["y0"] : s["y1"], s["x0"] : s["x1"]][ys, xs]
     f = img[s["y0"] : s["y1"], s["x0"] : s["x1"]][ys, xs].astype(np.float32)
-    lum = (f @ m.LUMA) / 255.0
+    lum = (f[:, 0] * m.LUMA[0] + f[:, 1] * m.LUMA[1] + f[:, 2] * m.LUMA[2]) / 255.0
     out.update(
         subject_area=s["area"] / (h * w),
         subject_thirds_distance=m.thirds_distance(cx, cy),
@@ -288,9 +340,19 @@ def _fill_rows(img: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 
 def _shading(xs: np.ndarray, ys: np.ndarray, lum: np.ndarray) -> float:
-    """Luma change across the subject from a least-squares plane fit (see the module docstring)."""
+    """Luma change across the subject from a least-squares plane fit (see the module docstring),
+    by the normal equations of the centred coordinates (the plane's offset drops out)."""
     if lum.size < 6:
         return 0.0
-    a = np.stack([np.ones_like(xs), xs - xs.mean(), ys - ys.mean()], axis=1)
-    coef, *_ = np.linalg.lstsq(a, lum, rcond=None)
-    return float(math.hypot(float(coef[1]), float(coef[2])) * math.sqrt(lum.size))
+    x = xs.astype(np.float64) - xs.mean()
+    y = ys.astype(np.float64) - ys.mean()
+    v = lum.astype(np.float64)
+    sxx, sxy, syy = float((x * x).sum()), float((x * y).sum()), float((y * y).sum())
+    sxv, syv = float((x * v).sum()), float((y * v).sum())  # no BLAS: its threads would contend
+    det = sxx * syy - sxy * sxy
+    if det > 1e-9 * max(sxx * syy, 1e-12):
+        b, c = (syy * sxv - sxy * syv) / det, (sxx * syv - sxy * sxv) / det
+    else:  # the pixels lie on a line: the minimum-norm solution
+        a = np.stack([np.ones_like(x), x, y], axis=1)
+        _, b, c = np.linalg.lstsq(a, v, rcond=None)[0]
+    return float(math.hypot(b, c) * math.sqrt(lum.size))

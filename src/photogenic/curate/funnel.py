@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from photogenic.curate.collect import Collected, collect
+from photogenic.curate.collect import Collected, Table, collect
 from photogenic.curate.config import CurateConfig, validate
 from photogenic.curate.decide import Decisions, decide
 from photogenic.curate.engines import ENGINES
@@ -163,6 +163,7 @@ def run_funnel(
     pass1 = measure_pass(input_path, out, config, engine, workers, address, False, progress)
     got = collect(out, pass1["shards"], config, config.examples)
     decisions = decide(got.table, config)
+    got.table = Table()  # the decisions hold what the outputs need
     start = time.perf_counter()
     examples = _example_indices(got, decisions, config.examples)
     thumbs: dict[int, Any] = {}
@@ -229,13 +230,12 @@ def _example_indices(
     """Per stage, the first ``n`` items it dropped (input order), and the ``n`` best kept."""
     out: dict[str, list[dict[str, Any]]] = {}
     for stage, rows in got.examples.items():
-        out[stage] = [r for r in rows if r["i"] not in decisions.dropped][:n]
-    for index, (stage, reason, values) in sorted(decisions.dropped.items()):
+        out[stage] = [r for r in rows if decisions.verdict(r["i"]) is None][:n]
+    for index, stage, reason, values in decisions.dropped():
         bucket = out.setdefault(stage, [])
         if len(bucket) < n:
             bucket.append({"i": index, "reason": reason, "values": values})
-    best = sorted(decisions.kept.items(), key=lambda kv: kv[1]["curate_rank"])[:n]
-    out["kept"] = [{"i": i, "reason": f"rank {c['curate_rank']}", "values": {}} for i, c in best]
+    out["kept"] = [{"i": i, "reason": f"rank {r}", "values": {}} for i, r in decisions.best(n)]
     return out
 
 
@@ -264,14 +264,15 @@ def _write_outputs(
                 index = row["i"]
                 if index in wanted:
                     thumbs[index] = example_thumbnail(item)
-                verdict = decisions.dropped.get(index)
+                verdict = decisions.verdict(index)
                 if verdict is None and row["stage"] is not None:
                     verdict = (row["stage"], row["reason"], {})
-                if verdict is None and index in decisions.kept and item.text is not None:
+                rank = decisions.rank(index) if verdict is None else None
+                if rank is not None and item.text is not None:
                     values = row["values"]
                     cols = {k: values[k] for k in KEPT_COLUMNS if k in values}
                     cols.update({k: v for k, v in values.items() if k.startswith("photogenic_")})
-                    cols.update(decisions.kept[index])
+                    cols["curate_rank"] = rank
                     extra[id(item)] = cols
                     yield item
                     continue

@@ -11,7 +11,7 @@ scenes of different colours apart.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -30,7 +30,7 @@ def _dct_matrix(n: int) -> np.ndarray:
     return mat
 
 
-_DCT32 = _dct_matrix(32)
+_DCT8 = np.ascontiguousarray(_dct_matrix(32)[:8])  # the 8 lowest frequencies of a 32-point DCT
 _BITS = (1 << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 
 
@@ -38,24 +38,41 @@ def _pack(bits: np.ndarray) -> int:
     return int(np.bitwise_or.reduce(_BITS[bits.ravel()[:64]]) if bits.any() else 0)
 
 
+def _grey(image: Image.Image) -> Image.Image:
+    return image if image.mode == "L" else image.convert("L")
+
+
 def phash(image: Image.Image) -> int:
-    """64-bit DCT perceptual hash of an image."""
-    grey = np.asarray(image.convert("L").resize((32, 32), Image.BILINEAR), dtype=np.float64)
-    low = (_DCT32 @ grey @ _DCT32.T)[:8, :8]
+    """64-bit DCT perceptual hash of an image (only the 8×8 lowest frequencies are computed)."""
+    grey = np.asarray(_grey(image).resize((32, 32), Image.BILINEAR), dtype=np.float64)
+    low = _DCT8 @ grey @ _DCT8.T
     return _pack(low > np.median(low))
 
 
 def dhash(image: Image.Image) -> int:
     """64-bit difference hash of an image."""
-    grey = np.asarray(image.convert("L").resize((9, 8), Image.BILINEAR), dtype=np.int16)
+    grey = np.asarray(_grey(image).resize((9, 8), Image.BILINEAR), dtype=np.int16)
     return _pack(grey[:, 1:] > grey[:, :-1])
 
 
 def color_grid(image: Image.Image) -> str:
     """The mean colour of a 4×4 grid of cells (48 bytes, hex): perceptual hashes are grey, so two
     simple scenes with the same layout but different colours can share one; this tells them apart."""
-    cells = np.asarray(image.convert("RGB").resize((4, 4), Image.BOX), dtype=np.uint8)
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    cells = np.asarray(rgb.resize((4, 4), Image.BOX), dtype=np.uint8)
     return cells.tobytes().hex()
+
+
+def color_array(colors: Sequence[str] | np.ndarray) -> np.ndarray:
+    """:func:`color_grid` values as an ``(n, 48)`` uint8 array (hex strings are parsed; a missing
+    value is all zeros)."""
+    if isinstance(colors, np.ndarray):
+        return colors
+    out = np.zeros((len(colors), 48), dtype=np.uint8)
+    for row, value in enumerate(colors):
+        if value:
+            out[row] = np.frombuffer(bytes.fromhex(value), dtype=np.uint8)
+    return out
 
 
 def color_distance(a: str, b: str) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from PIL import Image, ImageOps
@@ -34,6 +35,11 @@ class Loaded:
     error: str | None = None
     detail: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def grey(self) -> Image.Image | None:
+        """The image's luma (``convert("L")``), made once for the hashes and the measurements."""
+        return None if self.image is None else self.image.convert("L")
 
 
 def load_item(item: Item, side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loaded:

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from photogenic.curate.unionfind import union_pairs
+
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 THIRDS = ((1 / 3, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1 / 3), (2 / 3, 2 / 3))
 
@@ -161,15 +163,25 @@ def _box3(a: np.ndarray) -> np.ndarray:
     return (s[:, :-2] + s[:, 1:-1] + s[:, 2:]) / 9.0
 
 
+def _median_last(a: np.ndarray) -> np.ndarray:
+    """Median over the last axis (float32), by partial sorting."""
+    n = a.shape[-1]
+    if n % 2:
+        return np.partition(a, n // 2, axis=-1)[..., n // 2].astype(np.float32)
+    p = np.partition(a, (n // 2 - 1, n // 2), axis=-1)
+    return (p[..., n // 2 - 1].astype(np.float32) + p[..., n // 2]) / np.float32(2.0)
+
+
 def background_model(img: np.ndarray, border: int = 2) -> np.ndarray:
     """Per-row background colour, the channel-wise median of three guesses: the left border, the
     right border and the row's median. Right for gradient skies and horizons, and for a subject that
     fills most of a row or touches one side. Float ``(H, 1, 3)`` in [0, 1]."""
-    f = _check(img).astype(np.float32) / 255.0
-    left = np.median(f[:, :border], axis=1)
-    right = np.median(f[:, -border:], axis=1)
-    row = np.median(f, axis=1)
-    return np.median(np.stack([left, right, row]), axis=0)[:, None, :]
+    rows = np.ascontiguousarray(_check(img).transpose(0, 2, 1))  # (H, 3, W)
+    left = _median_last(rows[..., :border])
+    right = _median_last(rows[..., -border:])
+    row = _median_last(rows)
+    middle = np.maximum(np.minimum(left, right), np.minimum(np.maximum(left, right), row))
+    return (middle / np.float32(255.0))[:, None, :]
 
 
 def saliency_map(img: np.ndarray, tolerance: float = 0.05) -> np.ndarray:
@@ -177,7 +189,7 @@ def saliency_map(img: np.ndarray, tolerance: float = 0.05) -> np.ndarray:
     ``box3(min_{|dy| <= k} max_c |I_c(y, x) - B_c(y + dy)|)``, ``B`` from ``background_model`` and
     ``k = max(1, round(tolerance · H))`` rows, so a gently curved horizon still matches a nearby row of
     the model while a subject matches none. Float ``(H, W)`` in [0, 1]."""
-    f = img.astype(np.float32) / 255.0
+    f = img.astype(np.float32) / np.float32(255.0)
     bg = background_model(img)[:, 0, :]  # (H, 3)
     h = f.shape[0]
     k = max(1, round(tolerance * h))
@@ -202,59 +214,54 @@ def components(mask: np.ndarray, min_area: int = 1) -> list[dict]:
     """8-connected components of a bool mask with at least ``min_area`` pixels, largest first.
 
     Each is ``{"area", "cy", "cx", "y0", "x0", "y1", "x1"}`` (centroid in pixels, bounding box with
-    exclusive ends). Labels runs of each row and unites runs that touch the previous row's runs.
+    exclusive ends). Works on runs (horizontal segments of the mask): a run joins every run of the
+    previous row that it overlaps or touches diagonally; the components of that graph come from
+    :func:`~photogenic.curate.unionfind.union_pairs`.
     """
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    padded = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=bool)
+    h, w = mask.shape
+    padded = np.zeros((h, w + 2), dtype=bool)
     padded[:, 1:-1] = mask
     ys, xs = np.nonzero(padded[:, 1:] != padded[:, :-1])  # run starts and ends, row by row
-    runs = list(zip(ys[0::2].tolist(), xs[0::2].tolist(), xs[1::2].tolist(), strict=True))
-    parent = list(range(len(runs)))  # (row, start, end) runs, end exclusive
-    prev_lo = prev_hi = cur_lo = 0  # run-index ranges of the previous and the current row
-    for rid, (y, start, end) in enumerate(runs):
-        if rid == 0 or runs[rid - 1][0] != y:
-            prev_lo, prev_hi = (cur_lo, rid) if rid and runs[rid - 1][0] == y - 1 else (rid, rid)
-            cur_lo = rid
-        for pid in range(prev_lo, prev_hi):
-            _, ps, pe = runs[pid]
-            if ps <= end and pe >= start:  # overlaps, diagonals included
-                ra, rb = find(rid), find(pid)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for rid in range(len(runs)):
-        groups.setdefault(find(rid), []).append(rid)
+    y, start, end = ys[0::2], xs[0::2], xs[1::2]  # end exclusive
+    n = y.size
+    if n == 0:
+        return []
+    # runs of row y - 1 that overlap run r: starts <= end[r] and ends >= start[r] (sorted, disjoint)
+    stride = w + 2
+    lo = np.searchsorted(y * stride + end, (y - 1) * stride + start, side="left")
+    hi = np.searchsorted(y * stride + start, (y - 1) * stride + end, side="right")
+    count = np.maximum(hi - lo, 0)
+    a = np.repeat(np.arange(n), count)
+    b = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
+    label = union_pairs(np.arange(n), a, b)
+    length = (end - start).astype(np.float64)
+    roots, comp = np.unique(label, return_inverse=True)  # roots in raster order of first run
+    area = np.bincount(comp, length)
+    sy = np.bincount(comp, length * (y + 0.5))
+    sx = np.bincount(comp, length * (start + end) / 2)
+    y0 = np.full(roots.size, h)
+    x0 = np.full(roots.size, w)
+    y1 = np.zeros(roots.size, dtype=np.intp)
+    x1 = np.zeros(roots.size, dtype=np.intp)
+    np.minimum.at(y0, comp, y)
+    np.minimum.at(x0, comp, start)
+    np.maximum.at(y1, comp, y + 1)
+    np.maximum.at(x1, comp, end)
     out = []
-    for members in groups.values():
-        area = sy = sx = 0.0
-        y0 = x0 = 1 << 30
-        y1 = x1 = -1
-        for rid in members:
-            y, s, e = runs[rid]
-            n = e - s
-            area += n
-            sy += n * (y + 0.5)
-            sx += n * (s + e) / 2
-            y0, y1, x0, x1 = min(y0, y), max(y1, y + 1), min(x0, s), max(x1, e)
-        if area >= min_area:
-            out.append(
-                {
-                    "area": int(area),
-                    "cy": sy / area,
-                    "cx": sx / area,
-                    "y0": y0,
-                    "x0": x0,
-                    "y1": y1,
-                    "x1": x1,
-                }
-            )
-    out.sort(key=lambda c: -c["area"])
+    for c in np.argsort(-area, kind="stable"):
+        if area[c] < min_area:
+            break
+        out.append(
+            {
+                "area": int(area[c]),
+                "cy": float(sy[c] / area[c]),
+                "cx": float(sx[c] / area[c]),
+                "y0": int(y0[c]),
+                "x0": int(x0[c]),
+                "y1": int(y1[c]),
+                "x1": int(x1[c]),
+            }
+        )
     return out
 
 

@@ -46,8 +46,8 @@ def score_pool(
     cols = as_numpy(table)
     dd = config.dedup
     dups = find_duplicates(
-        table.sha, cols["phash"], cols["dedup_score"], cols["pixels"], dd.exact, dd.near,
-        dd.max_distance, table.colors, dd.max_color_distance,
+        cols["sha"], cols["phash"], cols["dedup_score"], cols["pixels"], dd.exact, dd.near,
+        dd.max_distance, cols["colors"], dd.max_color_distance,
     )  # fmt: skip
     pointer = {int(table.index[r]): table.ids[d.kept] for r, d in dups.items()}
     schema = pa.schema(
@@ -116,15 +116,7 @@ def _scan(out: Path, n_shards: int) -> tuple[dict[str, str], Table]:
                     types.setdefault(key, "num")
             if "sha256" not in values:
                 continue
-            table.index.append(row["i"])
-            table.ids.append(row["id"])
-            table.sha.append(values["sha256"])
-            table.phash.append(int(values.get("phash", "0"), 16))
-            table.colors.append(values.get("color_grid", ""))
             score = values.get("photogenic_score")
-            table.dedup_score.append(float(score) if score is not None else np.nan)
-            table.select_score.append(np.nan)
-            table.pixels.append(int(values.get("width", 0)) * int(values.get("height", 0)))
-            table.concept.append("")
-            table.later.append(None)
+            dedup_score = float(score) if score is not None else np.nan
+            table.add({**row, "stage": None}, dedup_score, np.nan, "")
     return types, table

@@ -1,4 +1,8 @@
-"""The local engine: a process pool over all cores (or in-process with one worker)."""
+"""The local engine: a process pool over all cores (or in-process with one worker).
+
+Each shard is split into one contiguous part per worker, so a pool smaller than a few shards still
+uses every core; the parts' records are joined back in input order.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,8 @@ def default_workers() -> int:
 
 
 class LocalEngine:
-    """Runs shards on ``workers`` processes, at most ``2 · workers`` shards in flight."""
+    """Runs shards on ``workers`` processes, each shard split over all of them; at most two shards
+    (two parts per worker) are in flight."""
 
     name = "local"
 
@@ -41,15 +46,40 @@ class LocalEngine:
             return
         context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            pending: deque[tuple[int, Future]] = deque()
+            pending: deque[tuple[int, list[Future]]] = deque()
             for number, items in shards:
-                pending.append((number, pool.submit(run_shard, config, items, measure_only)))
-                while len(pending) >= 2 * self.workers:
-                    done_number, future = pending.popleft()
-                    yield done_number, future.result()
+                parts = [
+                    pool.submit(run_shard, config, part, measure_only)
+                    for part in split(items, self.workers)
+                ]
+                pending.append((number, parts))
+                while len(pending) >= 2:
+                    done_number, futures = pending.popleft()
+                    yield done_number, join([f.result() for f in futures])
             while pending:
-                done_number, future = pending.popleft()
-                yield done_number, future.result()
+                done_number, futures = pending.popleft()
+                yield done_number, join([f.result() for f in futures])
 
     def close(self) -> None:
         """Nothing to release (the pool closes with each map)."""
+
+
+def split(items: list, parts: int) -> list[list]:
+    """``items`` in at most ``parts`` contiguous, nearly equal, non-empty runs."""
+    size, extra = divmod(len(items), parts)
+    out, start = [], 0
+    for p in range(parts):
+        end = start + size + (p < extra)
+        if end > start:
+            out.append(items[start:end])
+        start = end
+    return out
+
+
+def join(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One shard's result from its parts' results (records in order, stage seconds summed)."""
+    seconds: dict[str, float] = {}
+    for result in results:
+        for stage, secs in result["seconds"].items():
+            seconds[stage] = seconds.get(stage, 0.0) + secs
+    return {"records": [r for result in results for r in result["records"]], "seconds": seconds}

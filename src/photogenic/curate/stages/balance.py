@@ -9,6 +9,7 @@ final set covers the pool's concepts instead of filling up with the most common 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
@@ -21,10 +22,10 @@ def rank(scores: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(len(scores)), -safe))
 
 
-def balance_mask(concepts: list[str], scores: np.ndarray, cap: int) -> np.ndarray:
-    """True for rows beyond their concept's ``cap`` best."""
+def balance_mask(concepts: Sequence[Hashable], scores: np.ndarray, cap: int) -> np.ndarray:
+    """True for rows beyond their concept's ``cap`` best (concepts as names or codes)."""
     over = np.zeros(len(concepts), dtype=bool)
-    taken: dict[str, int] = {}
+    taken: dict[Hashable, int] = {}
     for row in rank(scores).tolist():
         c = concepts[row]
         taken[c] = taken.get(c, 0) + 1

@@ -4,17 +4,24 @@ Exact copies share the SHA-256 of their bytes. Near copies have perceptual hashe
 ``max_distance`` bits; candidate pairs come from multi-index hashing (split the 64 bits into
 ``max_distance + 1`` bands: two hashes that close agree on at least one band, by pigeonhole), so the
 search is far below all pairs; a pair also needs close colour grids (``max_color_distance``),
-since a grey hash alone matches look-alike scenes. Groups are the connected components of the pairs; the copy kept is the
-one with the highest score (then more pixels, then the earlier item), the others point to it.
+since a grey hash alone matches look-alike scenes. Groups are the connected components of the
+pairs; the copy kept is the one with the highest score (then more pixels, then the earlier item),
+the others point to it. Everything but the final walk over the groups is vectorised, and memory
+is a few arrays of the table's length plus the candidate pairs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from photogenic.curate.stages.base import GlobalStage
+from photogenic.curate.unionfind import union_pairs
+
+SMALL_GROUP = 32  # band groups up to this size are searched for all groups at once
+BLOCK = 1 << 18  # hash comparisons held at once in a large group
 
 
 @dataclass
@@ -26,92 +33,107 @@ class Duplicate:
     distance: int
 
 
-def _find(parent: np.ndarray, i: int) -> int:
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        parent[i], i = root, parent[i]
-    return root
-
-
-def _union(parent: np.ndarray, a: int, b: int) -> None:
-    ra, rb = _find(parent, a), _find(parent, b)
-    if ra != rb:
-        parent[max(ra, rb)] = min(ra, rb)
-
-
-def near_pairs(hashes: np.ndarray, max_distance: int, max_group: int = 4096) -> np.ndarray:
-    """Row pairs ``(i, j)``, ``i < j``, whose 64-bit hashes differ in at most ``max_distance`` bits."""
+def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
+    """Row pairs ``(i, j)``, ``i < j``, whose 64-bit hashes differ in at most ``max_distance`` bits,
+    sorted. Rows that share a band are compared: small groups all together, position by position
+    in band order, large ones block by block."""
     n = len(hashes)
     if n < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    bands = max_distance + 1
-    edges = np.linspace(0, 64, bands + 1).astype(int)
-    found: set[tuple[int, int]] = set()
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    edges = np.linspace(0, 64, max_distance + 2).astype(int)
+    found: list[np.ndarray] = []
+
+    def keep(i: np.ndarray, j: np.ndarray) -> None:
+        close = np.bitwise_count(hashes[i] ^ hashes[j]) <= max_distance
+        i, j = i[close], j[close]
+        found.append(np.minimum(i, j) * n + np.maximum(i, j))
+
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        width = hi - lo
-        keys = (hashes >> np.uint64(lo)) & np.uint64((1 << width) - 1)
+        keys = (hashes >> np.uint64(lo)) & np.uint64((1 << int(hi - lo)) - 1)
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], n]
-        for s, e in zip(starts, ends, strict=True):
-            if e - s < 2:
-                continue
-            rows = np.sort(order[s:e])
-            for a in range(0, len(rows), max_group):
-                block = rows[a : a + max_group]
-                dist = np.bitwise_count(hashes[block][:, None] ^ hashes[rows][None, :])
-                ii, jj = np.nonzero(dist <= max_distance)
-                for i, j in zip(block[ii].tolist(), rows[jj].tolist(), strict=True):
-                    if i < j:
-                        found.add((i, j))
-    return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+        sizes = np.diff(np.r_[starts, n])
+        end = np.repeat(starts + sizes, sizes)  # each position's group end
+        small = np.repeat(sizes <= SMALL_GROUP, sizes)
+        for step in range(1, min(SMALL_GROUP, int(sizes.max()))):
+            pos = np.flatnonzero(small[:-step] & (np.arange(step, n) < end[:-step]))
+            if pos.size:
+                keep(order[pos], order[pos + step])
+        for s, size in zip(starts[sizes > SMALL_GROUP], sizes[sizes > SMALL_GROUP], strict=True):
+            rows = np.sort(order[s : s + size])
+            rows_at_once = max(1, BLOCK // size)
+            for a in range(0, size, rows_at_once):
+                block = rows[a : a + rows_at_once]
+                ii, jj = np.nonzero(
+                    np.bitwise_count(hashes[block][:, None] ^ hashes[rows][None, :]) <= max_distance
+                )
+                later = block[ii] < rows[jj]
+                found.append(block[ii][later] * n + rows[jj][later])
+        if found:  # a pair found in several bands is kept once
+            found = [np.unique(np.concatenate(found))]
+    codes = found[0] if found else np.zeros(0, dtype=np.int64)
+    return np.stack([codes // n, codes % n], axis=1).astype(np.int64)
+
+
+def _first_copies(sha: Sequence | np.ndarray) -> np.ndarray:
+    """For each row, the first row with the same digest (itself when it is the first)."""
+    if isinstance(sha, np.ndarray) and sha.ndim == 2:  # (n, k) bytes
+        rows = np.ascontiguousarray(sha).view(np.dtype((np.void, sha.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        return first[inverse.ravel()]
+    seen: dict = {}
+    return np.array([seen.setdefault(d, r) for r, d in enumerate(sha)], dtype=np.int64)
 
 
 def find_duplicates(
-    sha: list[str],
+    sha: Sequence | np.ndarray,
     phash: np.ndarray,
     score: np.ndarray,
     pixels: np.ndarray,
     exact: bool = True,
     near: bool = True,
     max_distance: int = 6,
-    colors: list[str] | None = None,
+    colors: Sequence[str] | np.ndarray | None = None,
     max_color_distance: float = 255.0,
 ) -> dict[int, Duplicate]:
-    """Row -> :class:`Duplicate` for every copy to drop (rows are in input order)."""
-    from photogenic.curate.hashing import color_distance
+    """Row -> :class:`Duplicate` for every copy to drop (rows are in input order).
+
+    ``sha``: one digest per row (any hashable, or an ``(n, k)`` uint8 array of digest bytes);
+    ``colors``: :func:`~photogenic.curate.hashing.color_grid` values (hex, or an ``(n, 48)`` uint8
+    array)."""
+    from photogenic.curate.hashing import color_array
 
     n = len(sha)
     parent = np.arange(n)
-    exact_of: dict[int, int] = {}
-    if exact:
-        first: dict[str, int] = {}
-        for row, digest in enumerate(sha):
-            if digest in first:
-                _union(parent, first[digest], row)
-                exact_of[row] = first[digest]
-            else:
-                first[digest] = row
-    if near:
-        for i, j in near_pairs(phash, max_distance).tolist():
-            if colors is None or color_distance(colors[i], colors[j]) <= max_color_distance:
-                _union(parent, i, j)
-    groups: dict[int, list[int]] = {}
-    for row in range(n):
-        groups.setdefault(_find(parent, row), []).append(row)
+    first = _first_copies(sha) if exact and n else np.arange(n)
+    if exact and n:
+        copies = np.flatnonzero(first != np.arange(n))
+        parent = union_pairs(parent, first[copies], copies)
+    if near and n:
+        pairs = near_pairs(phash, max_distance)
+        if colors is not None and len(pairs):
+            grid = color_array(colors)
+            close = np.zeros(len(pairs), dtype=bool)
+            for a in range(0, len(pairs), BLOCK // 16):
+                i, j = pairs[a : a + BLOCK // 16].T
+                diff = np.abs(grid[i].astype(np.int16) - grid[j]).mean(axis=1)
+                close[a : a + BLOCK // 16] = diff <= max_color_distance
+            pairs = pairs[close]
+        parent = union_pairs(parent, pairs[:, 0], pairs[:, 1])
+    roots = parent  # every row points at its group's first row
+    grouped = np.flatnonzero(np.bincount(roots, minlength=n)[roots] >= 2)  # rows in a group
     safe = np.where(np.isnan(score), -np.inf, score)
     out: dict[int, Duplicate] = {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        best = max(members, key=lambda r: (safe[r], pixels[r], -r))
-        for row in members:
+    by_root = grouped[np.argsort(roots[grouped], kind="stable")]
+    bounds = np.flatnonzero(np.diff(roots[by_root])) + 1
+    for members in np.split(by_root, bounds) if by_root.size else []:
+        best = max(members.tolist(), key=lambda r: (safe[r], pixels[r], -r))
+        for row in members.tolist():
             if row == best:
                 continue
-            same_bytes = exact and sha[row] == sha[best]
+            same_bytes = bool(exact and first[row] == first[best])
             distance = 0 if same_bytes else int(np.bitwise_count(phash[row] ^ phash[best]))
             kind = "exact_duplicate" if same_bytes else "near_duplicate"
             out[row] = Duplicate(best, kind, distance)

@@ -23,7 +23,11 @@ class PhotogenicStage(ItemStage):
             if ctx.loaded is None or ctx.image is None:
                 continue
             values = measure_image(
-                ctx.image, ctx.loaded.scale, cfg.composition_side, ctx.text_regions
+                ctx.image,
+                ctx.loaded.scale,
+                cfg.composition_side,
+                ctx.text_regions,
+                grey=ctx.loaded.grey,
             )
             ctx.values.update(values)
             scores = score_values(ctx.values, cfg)

@@ -35,7 +35,7 @@ class SizeStage(ItemStage):
             )
             if self.config.dedup.enabled or ctx.measure_only:
                 ctx.values["sha256"] = hashing.sha256(loaded.data)
-                ctx.values["phash"] = f"{hash_fn(loaded.image):016x}"
+                ctx.values["phash"] = f"{hash_fn(loaded.grey):016x}"
                 ctx.values["color_grid"] = hashing.color_grid(loaded.image)
             if not cfg.enabled:
                 continue
