@@ -45,3 +45,13 @@ def test_bad_config_override_is_one_line_error(
     assert err.strip().count("\n") == 0
     assert "unknown key 'pool_sise'" in err
     assert "Traceback" not in err
+
+
+def test_the_cli_starts_without_importing_torch() -> None:
+    """``photogenic --help`` and the data/curate/annotate commands don't pay torch's start-up."""
+    import subprocess
+    import sys
+
+    code = "import sys, photogenic.cli.main; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from photogenic.cli.common import config_options, recorded_run, resolve_config
-from photogenic.demo import DemoConfig, run_demo
-from photogenic.demo.ablations import AblationConfig
-from photogenic.demo.report import format_summary
 
 
 @click.command()
@@ -59,6 +55,9 @@ def demo(
     if rebuild_judges:
         _rebuild_judges(out, config_path, overrides)
         return
+    from photogenic.demo import DemoConfig, run_demo
+    from photogenic.demo.report import format_summary
+
     config = resolve_config(DemoConfig, config_path, overrides)
     summary = recorded_run(out, "demo", config, lambda: run_demo(out, config))
     click.echo(format_summary(summary))
@@ -90,16 +89,8 @@ def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, .
         )
 
 
-@dataclass
-class AblationRun:
-    """``photogenic demo --ablations`` settings: the demo's and what the ablations vary."""
-
-    demo: DemoConfig = field(default_factory=DemoConfig)
-    ablation: AblationConfig = field(default_factory=AblationConfig)
-
-
 def _ablations(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
-    from photogenic.demo.ablations import format_ablations, run_ablations
+    from photogenic.demo.ablations import AblationRun, format_ablations, run_ablations
 
     config = resolve_config(AblationRun, config_path, overrides)
     result = recorded_run(

@@ -36,6 +36,14 @@ class AblationConfig:
     steps: list[int] = field(default_factory=lambda: [25, 50, 100, 150, 300])
 
 
+@dataclass
+class AblationRun:
+    """``photogenic demo --ablations`` settings: the demo's and what the ablations vary."""
+
+    demo: DemoConfig = field(default_factory=DemoConfig)
+    ablation: AblationConfig = field(default_factory=AblationConfig)
+
+
 def run_ablations(
     out: Path, config: DemoConfig, ablation: AblationConfig, progress: bool = True
 ) -> dict[str, Any]:

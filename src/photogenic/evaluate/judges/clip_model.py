@@ -8,9 +8,12 @@ names the option to pass.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from photogenic.errors import PhotogenicError
-from photogenic.models.clip import LocalClip as Clip
+
+if TYPE_CHECKING:
+    from photogenic.models.clip import LocalClip
 
 
 def require_path(path: Path | None, judge: str, option: str, what: str) -> Path:
@@ -23,7 +26,9 @@ def require_path(path: Path | None, judge: str, option: str, what: str) -> Path:
     return path
 
 
-def load_judge_clip(path: Path | None, judge: str, device: str = "auto", text: bool = True) -> Clip:
+def load_judge_clip(
+    path: Path | None, judge: str, device: str = "auto", text: bool = True
+) -> LocalClip:
     """The judge's CLIP model from ``--weights DIR``, with one-line errors naming the option."""
     folder = require_path(path, judge, "--weights DIR", "a local CLIP model folder")
     if not (folder / "config.json").is_file():
@@ -31,4 +36,6 @@ def load_judge_clip(path: Path | None, judge: str, device: str = "auto", text: b
             f"judge {judge!r}: --weights {folder} is not a transformers CLIPModel folder "
             "(no config.json)"
         )
-    return Clip(folder, device, text, label=f"judge {judge!r}: --weights")
+    from photogenic.models.clip import LocalClip
+
+    return LocalClip(folder, device, text, label=f"judge {judge!r}: --weights")

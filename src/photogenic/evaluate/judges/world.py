@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
@@ -22,7 +21,10 @@ def _net(options: JudgeOptions, kind: str):
     return WorldJudgeNet.from_pretrained(Path(options.weights or SHIPPED / kind)).eval()
 
 
-def _batch(images: Sequence[Image.Image]) -> torch.Tensor:
+def _batch(images: Sequence[Image.Image]):
+    """Images as a uint8 NCHW tensor at the judges' input size."""
+    import torch
+
     from photogenic.demo.judges import SIZE
 
     arrays = [
@@ -54,11 +56,13 @@ class WorldAppealJudge(Judge):
     def __init__(self, options: JudgeOptions) -> None:
         self.net = _net(options, "appeal")
 
-    @torch.no_grad()
     def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
+        import torch
+
         from photogenic.demo.judges import predict
 
-        return [float(v) for v in predict(self.net, _batch(images))["appeal"]]
+        with torch.no_grad():
+            return [float(v) for v in predict(self.net, _batch(images))["appeal"]]
 
 
 @JUDGES.register("world-content")
@@ -74,11 +78,13 @@ class WorldContentJudge(Judge):
     def __init__(self, options: JudgeOptions) -> None:
         self.net = _net(options, "content")
 
-    @torch.no_grad()
     def score(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> list[float]:
+        import torch
+
         from photogenic.demo.judges import content_score, predict
 
-        log_probs = predict(self.net, _batch(images))
+        with torch.no_grad():
+            log_probs = predict(self.net, _batch(images))
         scores = []
         for row, prompt in enumerate(prompts):
             content = parse_world_prompt(prompt)
