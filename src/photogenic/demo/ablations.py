@@ -31,7 +31,7 @@ from photogenic.runs import atomic_write_text
 class AblationConfig:
     """What the ablations vary (the rest comes from the demo's config)."""
 
-    pool_size: int = 12000  # 4x the demo's pool: a curated set of a few hundred
+    pool_size: int = 18000  # 2x the demo's pool: a curated set of about 400
     fractions: list[float] = field(default_factory=lambda: [0.05, 0.5, 1.0])
     steps: list[int] = field(default_factory=lambda: [25, 50, 100, 150, 300])
 
