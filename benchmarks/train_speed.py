@@ -7,7 +7,9 @@ caption on the fly (the script's ``preprocess_train`` with its default ``dataloa
 encodes the images with the VAE, samples the posterior,
 scales, draws noise and timesteps, adds noise, encodes the captions, runs the U-Net, takes the
 MSE, back-propagates and steps AdamW and the LR scheduler. Each variant runs in its own process
-(peak RSS is per process); they alternate so all see the same machine state.
+(peak RSS is per process); they alternate so all see the same machine state. ``--threads N``
+sets torch's thread count in every variant alike (default: torch's own, one per core); one thread
+is far less disturbed by other jobs on shared cores.
 
     python benchmarks/train_speed.py --out benchmarks/results/train_speed.json
 """
@@ -136,6 +138,10 @@ def run_ours(model: Path, data: Path, out: Path, steps: int, batch: int, cache: 
 
 
 def child(args: argparse.Namespace) -> None:
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.variant == "baseline":
         seconds = run_baseline(Path(args.model), Path(args.data), args.steps, args.batch)
     else:
@@ -151,12 +157,19 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"seconds_per_step": seconds, "peak_rss_mb": peak_mb}))
 
 
+def _per_round(baseline: list[dict], ours: list[dict]) -> list[float]:
+    return [
+        b["seconds_per_step"] / o["seconds_per_step"] for b, o in zip(baseline, ours, strict=True)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/train_speed.json"))
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     parser.add_argument("--variant")
     parser.add_argument("--model")
     parser.add_argument("--data")
@@ -182,6 +195,7 @@ def main() -> None:
                 str(data),
             ]
             cmd += ["--work", str(work), "--steps", str(args.steps), "--batch", str(args.batch)]
+            cmd += ["--threads", str(args.threads)]
             line = (
                 subprocess.run(cmd, check=True, capture_output=True, text=True)
                 .stdout.strip()
@@ -201,10 +215,15 @@ def main() -> None:
         "model": "tiny SD (U-Net 32-64, AutoencoderKL 16-32-32-32, CLIP 2 layers), 64 px, fp32, CPU",
         "batch": args.batch,
         "steps": args.steps,
+        "threads": args.threads or "default",
         "runs": results,
         "steps_per_second": {k: 1 / v for k, v in best.items()},
         "speedup_cache_on": best["baseline"] / best["ours-cache"],
         "speedup_cache_off": best["baseline"] / best["ours-nocache"],
+        "speedup_per_round": {  # baseline / ours within each round (adjacent in time)
+            "cache_on": _per_round(results["baseline"], results["ours-cache"]),
+            "cache_off": _per_round(results["baseline"], results["ours-nocache"]),
+        },
         "peak_rss_mb": {k: max(r["peak_rss_mb"] for r in v) for k, v in results.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

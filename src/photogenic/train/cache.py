@@ -55,9 +55,12 @@ class TensorCache:
     def get(self, key: str) -> dict[str, torch.Tensor]:
         return torch.load(self.path(key), map_location="cpu", weights_only=True)
 
-    def put(self, key: str, value: dict[str, torch.Tensor]) -> None:
+    def put(self, key: str, value: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Store ``value``; returns the tensors as written (what ``get`` will read back)."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        torch.save({k: v.detach().cpu().contiguous() for k, v in value.items()}, tmp)
+        stored = {k: v.detach().cpu().contiguous() for k, v in value.items()}
+        torch.save(stored, tmp)
         os.replace(tmp, path)
+        return stored

@@ -251,7 +251,8 @@ class DiffusionTask(TrainingTask):
                 params = self.family.encode_images(self.pipe, pixels)
                 self.encode_calls += len(chunk)
                 for example, p in zip(chunk, params, strict=True):
-                    self.latent_cache.put(self._latent_key(example), {"params": p})
+                    key = self._latent_key(example)  # kept in memory: no read back from disk
+                    self._memory[key] = self.latent_cache.put(key, {"params": p})["params"]
                 bar.update(len(chunk))
         bar.close()
         texts = sorted({e.text for e in examples if content_key(e.text) not in self.text_cache})
@@ -261,7 +262,10 @@ class DiffusionTask(TrainingTask):
             chunk = texts[start : start + batch_size]
             encoded = self.family.encode_text(self.pipe, chunk)
             for i, text in enumerate(chunk):
-                self.text_cache.put(content_key(text), {k: v[i] for k, v in encoded.items()})
+                row = {k: v[i] for k, v in encoded.items()}
+                self._memory["text:" + content_key(text)] = self.text_cache.put(
+                    content_key(text), row
+                )
 
 
 def _text_encoders(pipe: Any) -> list[nn.Module]:

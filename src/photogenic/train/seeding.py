@@ -20,5 +20,9 @@ def seed_step(seed: int, step: int, rank: int = 0) -> torch.Generator:
     value = derive_seed(seed, "step", step, rank)
     random.seed(value)
     np.random.seed(value % (1 << 32))
-    torch.manual_seed(value)
+    # torch.manual_seed(value) for the devices training runs on (CPU, CUDA), without its lazy
+    # per-backend seeding, which formats a stack trace each call (~0.3 ms a step)
+    torch.default_generator.manual_seed(value)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(value)
     return torch.Generator().manual_seed(value)
