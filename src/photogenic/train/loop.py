@@ -56,9 +56,7 @@ def run_training(
     """Train ``task`` under ``config`` into ``out`` (resuming from its newest checkpoint)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    accelerator = accelerator or Accelerator(
-        mixed_precision=config.mixed_precision, cpu=not torch.cuda.is_available()
-    )
+    accelerator = accelerator or _make_accelerator(config.mixed_precision)
     modules = task.modules()
     groups = task.optimizer_groups()
     optimizers = {
@@ -174,6 +172,18 @@ def run_training(
         "model": str(model_dir),
         "processes": accelerator.num_processes,
     }
+
+
+def _make_accelerator(mixed_precision: str) -> Accelerator:
+    """This run's Accelerator. accelerate fixes one precision per process; a single process that
+    trains runs of different precisions one after another (a notebook, a test) starts afresh."""
+    from accelerate.state import AcceleratorState
+
+    shared = AcceleratorState._shared_state
+    changed = bool(shared) and shared.get("_mixed_precision") != mixed_precision
+    if changed and AcceleratorState().num_processes == 1:
+        AcceleratorState._reset_state()
+    return Accelerator(mixed_precision=mixed_precision, cpu=not torch.cuda.is_available())
 
 
 def _run_phases(task, batch, prepared, ctx, optimizers, schedulers, config, accelerator):
