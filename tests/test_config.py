@@ -43,6 +43,16 @@ def test_int_is_accepted_for_float_and_path_is_typed() -> None:
     assert cfg.path == Path("/tmp/x")
 
 
+def test_exponent_numbers_without_a_dot_are_floats(tmp_path: Path) -> None:
+    """YAML 1.1 reads ``1e-4`` as a string; a float field takes it as the number it means."""
+    assert load_config(Outer, None, ["inner.rate=1e-4"]).inner.rate == 1e-4
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("inner:\n  rate: 2E+3\n")
+    assert load_config(Outer, cfg_file).inner.rate == 2000.0
+    with pytest.raises(ConfigError, match="inner.rate: expected a number"):
+        load_config(Outer, None, ["inner.rate=1e-4x"])
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
