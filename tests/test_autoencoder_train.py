@@ -124,7 +124,7 @@ def test_bench_writes_table_one_and_resumes_variant_by_variant(
     out = tmp_path / "bench"
     sets = ["train.model.preset=tiny", "train.loop.max_steps=2", "train.loop.batch_size=2"]
     sets += ["train.data.crop_size=32", "throughput_size=32", "throughput_repeats=1"]
-    sets += ["train.loss.disc_norm=group", 'variants=["AE-4", "AE-16 +Fourier +adv"]']
+    sets += ["train.loss.disc_norm=group", 'variants=["AE-16 +Fourier +adv", "AE-4"]']
     args = ["ae", "bench", "--kodak", str(kodak), "--out", str(out), "--no-progress"]
     args += sum((["--set", s] for s in sets), [])
     assert main(args) == 0, capsys.readouterr().err
@@ -138,3 +138,19 @@ def test_bench_writes_table_one_and_resumes_variant_by_variant(
     stamp = finished.stat().st_mtime_ns
     assert main(args) == 0
     assert finished.stat().st_mtime_ns == stamp, "a finished variant was trained again"
+
+
+def test_bench_names_an_unknown_variant(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kodak = _photos(tmp_path / "eval-photos", n=1)
+    args = ["ae", "bench", "--kodak", str(kodak), "--out", str(tmp_path / "b"), "--no-progress"]
+    assert main([*args, "--set", 'variants=["AE-5"]']) == 2
+    assert "AE-5" in capsys.readouterr().err
+
+
+def test_plateau_evidence_is_the_last_quarter_change_of_held_out_l1() -> None:
+    from photogenic.autoencoder.bench import last_quarter_change
+
+    assert last_quarter_change([[250, 0.2], [500, 0.1], [750, 0.1], [1000, 0.09]]) == pytest.approx(
+        -0.1
+    )
+    assert last_quarter_change([[100, 0.2]]) is None
