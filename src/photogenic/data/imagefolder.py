@@ -1,7 +1,8 @@
 """Read the canonical format: image files plus ``metadata.jsonl`` (Hugging Face imagefolder).
 
 Every ``metadata.jsonl`` under the root is read (``file_name`` is relative to the folder holding
-it). Rows become items; bad rows, missing files and images no row lists become error items.
+it). Rows become items; bad rows, missing files and images no row lists become error items. The
+names seen are kept in a temporary SQLite file (``NameSet``), so memory stays flat in the pool size.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from photogenic.data import reasons
 from photogenic.data.formats import is_image_name
 from photogenic.data.item import Item, is_safe_relative, stem_id
+from photogenic.data.names import NameSet, walk_files
 from photogenic.data.writer import METADATA
 from photogenic.errors import PhotogenicError
 
@@ -29,23 +31,21 @@ def read_imagefolder(root: str | Path) -> Iterator[Item]:
 
 
 def _items(root: Path) -> Iterator[Item]:
-    listed: set[str] = set()
-    metas = sorted(root.rglob(METADATA), key=lambda p: (len(p.parts), p))
-    for meta in metas:
-        if not _hidden(meta.relative_to(root)):
-            yield from _rows(root, meta, listed)
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if is_image_name(path) and not _hidden(rel) and path.is_file():
-            name = rel.as_posix()
-            if name not in listed:
-                detail = f"{name} is not listed in any {METADATA}"
-                yield Item(
-                    stem_id(name), name, None, {}, reasons.NOT_IN_METADATA, detail, str(path), path
-                )
+    with NameSet() as listed:
+        metas = sorted(root.rglob(METADATA), key=lambda p: (len(p.parts), p))
+        for meta in metas:
+            if not _hidden(meta.relative_to(root)):
+                yield from _rows(root, meta, listed)
+        listed.found(name for name in walk_files(root) if is_image_name(name))
+        for name in listed.missing():
+            path = root / name
+            detail = f"{name} is not listed in any {METADATA}"
+            yield Item(
+                stem_id(name), name, None, {}, reasons.NOT_IN_METADATA, detail, str(path), path
+            )
 
 
-def _rows(root: Path, meta: Path, listed: set[str]) -> Iterator[Item]:
+def _rows(root: Path, meta: Path, listed: NameSet) -> Iterator[Item]:
     prefix = meta.parent.relative_to(root)
     meta_rel = meta.relative_to(root).as_posix()
     with open(meta, "rb") as f:
@@ -78,7 +78,7 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str]:
     return row, ""
 
 
-def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed: set[str]) -> Item:
+def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed: NameSet) -> Item:
     source = str(root / where)
     file_name = row.get("file_name")
     if not isinstance(file_name, str) or not file_name:
@@ -100,11 +100,10 @@ def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed:
         source=source,
         path=path,
     )
-    if name in listed:
+    if not listed.add(name):
         item.error, item.detail = reasons.DUPLICATE_FILE_NAME, f"{where}: {name} is listed twice"
         item.id = where
         return item
-    listed.add(name)
     if not path.is_file():
         item.error, item.detail = reasons.FILE_MISSING, f"{where}: {name} does not exist"
     elif not isinstance(text, str):
