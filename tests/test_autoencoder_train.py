@@ -154,3 +154,27 @@ def test_plateau_evidence_is_the_last_quarter_change_of_held_out_l1() -> None:
         -0.1
     )
     assert last_quarter_change([[100, 0.2]]) is None
+
+
+def test_a_vq_image_tokenizer_trains_through_the_same_loop(tmp_path: Path) -> None:
+    from diffusers import VQModel
+
+    from photogenic.train.families.amused import random_vq
+    from photogenic.train.families.base import RandomModelSpec
+
+    data = _photos(tmp_path / "photos")
+    spec = RandomModelSpec(resolution=32, vae_block_out_channels=[8, 16], codebook_size=16)
+    cfg = _config(steps=20)
+    cfg.loop.ema_decay = 0.0
+    cfg.loop.validate_every = 10
+    cfg.loop.checkpoint.every = 10
+    out = tmp_path / "vq"
+    summary = train_autoencoder(cfg, [data], out, progress=False, model=random_vq(spec))
+    rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    codebook = [r["ae/kl"] for r in rows if "ae/kl" in r]
+    assert codebook and all(v > 0 for v in codebook)  # the codebook loss is the regulariser
+    assert any(r.get("disc/loss", 0) != 0 for r in rows if r["step"] > 6)
+    first, last = summary["validations"][0][1], summary["validations"][-1][1]
+    assert last < first, summary["validations"]
+    model = VQModel.from_pretrained(out / "model")
+    assert model.config.num_vq_embeddings == 16

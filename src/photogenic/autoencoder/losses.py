@@ -55,6 +55,7 @@ class AutoencoderLossConfig:
     disc_layers: int = 3  # PatchGAN depth (REFERENCE: 3 layers, 64 filters)
     disc_channels: int = 64
     disc_norm: Literal["batch", "group"] = "batch"
+    codebook_weight: float = 1.0  # VQ models: taming's VQGAN ``codebook_weight`` (mean-reduced)
 
 
 def image_gradient_l1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -209,20 +210,27 @@ class AutoencoderLoss(nn.Module):
         self,
         x: torch.Tensor,
         recon: torch.Tensor,
-        posterior: DiagonalGaussianDistribution,
+        posterior: DiagonalGaussianDistribution | torch.Tensor,
         step: int,
         last_layer: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Autoencoder loss and detached logs for images ``x`` and ``recon`` in [-1, 1].
 
-        ``last_layer`` is the decoder's last weight (``model.last_decoder_layer``) for the adaptive
-        adversarial weight; without it (or without grad) the adaptive weight is 0.
+        ``posterior``: the KL autoencoder's latent distribution (its KL is the regulariser), or a
+        VQ model's codebook + commitment loss (a mean, as diffusers' ``VQModel`` returns it; scaled
+        by the pixels per image to match the summed pixel loss, so ``codebook_weight`` keeps
+        taming's meaning). ``last_layer`` is the decoder's last weight for the adaptive adversarial
+        weight; without it (or without grad) the adaptive weight is 0.
         """
         cfg = self.config
         l1, perceptual, rec_sum = self.reconstruction_terms(x, recon)
         nll = rec_sum.mean()
-        kl = posterior.kl().mean()  # kl() sums over latent elements per image
-        loss = nll + cfg.kl_weight * kl
+        if isinstance(posterior, torch.Tensor):
+            kl = posterior.mean()  # logged as ae/kl: the VQ model's regulariser
+            loss = nll + cfg.codebook_weight * x[0].numel() * kl
+        else:
+            kl = posterior.kl().mean()  # kl() sums over latent elements per image
+            loss = nll + cfg.kl_weight * kl
         zero = torch.zeros((), device=x.device, dtype=nll.dtype)
         g_loss, d_weight = zero, zero
         if self.adversarial_active(step):

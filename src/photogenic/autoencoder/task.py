@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from diffusers import VQModel
 from torch import nn
 
 from photogenic.autoencoder.crops import center_crop, random_crop
@@ -18,11 +19,12 @@ from photogenic.train.task import LossPhase, StepContext, TrainingTask
 
 
 class AutoencoderTask(TrainingTask):
-    """Train a ``FourierAutoencoderKL`` on random crops; validate on held-out centre crops."""
+    """Train a ``FourierAutoencoderKL`` (or a diffusers ``VQModel``: an image tokenizer, trained
+    with its codebook loss in place of the KL) on random crops; validate on held-out centre crops."""
 
     def __init__(
         self,
-        model: FourierAutoencoderKL,
+        model: FourierAutoencoderKL | VQModel,
         loss: AutoencoderLoss,
         images: list[np.ndarray],
         validation: list[np.ndarray],
@@ -36,6 +38,7 @@ class AutoencoderTask(TrainingTask):
         )
         self.last_validation_psnr: float | None = None
         self.with_shift = with_shift  # SD-family pipelines only scale latents: keep False there
+        self.vector_quantized = isinstance(model, VQModel)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"autoencoder": self.model, "discriminator": self.loss.discriminator}
@@ -61,10 +64,14 @@ class AutoencoderTask(TrainingTask):
             ]
         )
         model = modules["autoencoder"]
-        posterior = model.encode(crops).latent_dist
-        noise = ctx.randn(tuple(posterior.mean.shape[1:]), stream="posterior").to(posterior.mean)
-        recon = model.decode(posterior.mean + posterior.std * noise).sample
-        last_layer = _unwrap(model).last_decoder_layer
+        if self.vector_quantized:
+            decoded = model.decode(model.encode(crops).latents)
+            recon, posterior = decoded.sample, decoded.commit_loss
+        else:
+            posterior = model.encode(crops).latent_dist
+            noise = ctx.randn(tuple(posterior.mean.shape[1:]), stream="posterior")
+            recon = model.decode(posterior.mean + posterior.std * noise.to(posterior.mean)).sample
+        last_layer = _unwrap(model).decoder.conv_out.weight
         loss, logs = self.loss.generator_loss(crops, recon, posterior, ctx.step, last_layer)
         yield "generator", loss, {"loss": float(loss.detach()), **logs}
         if self.loss.adversarial_active(ctx.step):
@@ -81,8 +88,12 @@ class AutoencoderTask(TrainingTask):
         return float((recon - self.validation).abs().mean())
 
     def export(self, modules, out: Path) -> None:
-        """Save the autoencoder with latent scale/shift computed on training crops."""
+        """Save the autoencoder with latent scale/shift computed on training crops (a VQ model's
+        token ids need neither)."""
         model = modules["autoencoder"]
+        if self.vector_quantized:
+            model.save_pretrained(out)
+            return
         generator = torch.Generator().manual_seed(0)
         crops = [
             random_crop(self.images[i % len(self.images)], self.crop_size, generator)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from torch import nn
+
 from photogenic.autoencoder.crops import load_images
 from photogenic.autoencoder.losses import ADAM_BETAS, AutoencoderLoss, AutoencoderLossConfig
 from photogenic.autoencoder.presets import make_autoencoder
@@ -58,9 +60,16 @@ class AutoencoderTrainConfig:
 
 
 def train_autoencoder(
-    config: AutoencoderTrainConfig, data: list[Path], out: Path, progress: bool = True
+    config: AutoencoderTrainConfig,
+    data: list[Path],
+    out: Path,
+    progress: bool = True,
+    model: nn.Module | None = None,
 ) -> dict[str, Any]:
-    """Train an autoencoder on random crops of ``data``; the model lands in ``out/model``."""
+    """Train an autoencoder on random crops of ``data``; the model lands in ``out/model``.
+
+    ``model``: an autoencoder to train instead of the one ``config.model`` describes (e.g. the
+    ``VQModel`` of a masked-token pipeline)."""
     images, ids = load_images(data, config.data.crop_size, Path(out) / "skipped.jsonl", progress)
     order = sorted(
         range(len(images)), key=lambda i: derive_seed(config.loop.seed, "ae-val", ids[i])
@@ -73,9 +82,10 @@ def train_autoencoder(
     held = set(order[:n_val])
     train = [im for i, im in enumerate(images) if i not in held]
     validation = [im for i, im in enumerate(images) if i in held]
-    model = make_autoencoder(
-        config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
-    )
+    if model is None:
+        model = make_autoencoder(
+            config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
+        )
     task = AutoencoderTask(
         model, AutoencoderLoss(config.loss), train, validation, config.data.crop_size
     )
