@@ -111,6 +111,7 @@ def test_ablations_at_toy_size(tmp_path: Path, capsys: pytest.CaptureFixture[str
             "ablation.pool_size": 300,
             "ablation.fractions": "[0.5,1.0]",
             "ablation.steps": "[2,1]",
+            "ablation.parts": "[sizes,steps]",  # the family rows have their own test
         }
     )
     args = ["demo", "--ablations", "--out", str(out)]
@@ -130,3 +131,21 @@ def test_ablations_at_toy_size(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert [json.loads(x)["step"] for x in metrics if "loss" in x] == [1, 2]
     assert (out / "steps.png").stat().st_size > 0
     assert "curated" in capsys.readouterr().out
+    assert result["families"] == []
+
+
+def test_ablations_name_an_unknown_part_or_family(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in (("parts", "[sizes,colour]"), ("families", "[flux]")):
+        args = [
+            "demo",
+            "--ablations",
+            "--out",
+            str(tmp_path / key),
+            "--set",
+            f"ablation.{key}={value}",
+        ]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert f"ablation.{key}: unknown" in err and "Traceback" not in err

@@ -31,7 +31,7 @@ from photogenic.cli.common import config_options, recorded_run, resolve_config
 @click.option(
     "--ablations",
     is_flag=True,
-    help="Run the ablations instead: tuning-set size, curated vs random, steps (a benchmark).",
+    help="Run the ablations instead: tuning-set size, curated vs random, steps, other model families (a benchmark).",
 )
 def demo(
     out: Path,
@@ -44,7 +44,8 @@ def demo(
     """Run the quality-tuning pipeline end to end on the haystack world (no downloads).
 
     --set keys are DemoConfig's (e.g. tune.loop.max_steps=100); with --ablations they are
-    demo.* (the same keys) and ablation.* (pool_size, fractions, steps).
+    demo.* (the same keys) and ablation.* (pool_size, fractions, steps, parts, families,
+    bases.FAMILY.*).
     """
     if ablations:
         _ablations(out, config_path, overrides)

@@ -8,6 +8,11 @@ On a larger world pool (so the curated set is larger), against the same shipped 
 * **Steps**: one run on the whole curated set, exported at each step count of ``steps`` (the run
   resumes exactly from its last checkpoint, so each point costs only the extra steps), judged
   against the base: win rate and faithfulness against steps, as a plot — where overfitting starts.
+* **Families**: a tiny base of each other model family (pixel diffusion, masked tokens, flow
+  matching; :mod:`photogenic.demo.families`), pretrained on the demo base's world pool,
+  quality-tuned on the same curated set and judged against its own base, with the compute each took.
+
+``parts`` chooses which of the three run (each resumes on its own).
 """
 
 from __future__ import annotations
@@ -21,10 +26,16 @@ from typing import Any
 
 from photogenic.data import open_dataset
 from photogenic.data.subset import write_subset
+from photogenic.demo.base import BaseBuildConfig
 from photogenic.demo.evaluation import judge_against, sample_model
+from photogenic.demo.families import FAMILY_ROWS, FamilyBases, family_row
 from photogenic.demo.pipeline import DemoConfig, StageClock, base_model, curate_world
 from photogenic.demo.tuning import quality_tune, write_random_subset
+from photogenic.errors import PhotogenicError
 from photogenic.runs import atomic_write_text
+from photogenic.world import make_world
+
+PARTS = ("sizes", "steps", "families")
 
 
 @dataclass
@@ -34,6 +45,11 @@ class AblationConfig:
     pool_size: int = 18000  # 2x the demo's pool: a curated set of about 400
     fractions: list[float] = field(default_factory=lambda: [0.05, 0.5, 1.0])
     steps: list[int] = field(default_factory=lambda: [25, 50, 100, 150, 300])
+    parts: list[str] = field(default_factory=lambda: list(PARTS))
+    families: list[str] = field(default_factory=lambda: list(FAMILY_ROWS))
+    bases: FamilyBases = field(default_factory=FamilyBases)
+    base_pool_size: int = BaseBuildConfig.pool_size  # the families pretrain on the demo base's
+    base_pool_seed: int = BaseBuildConfig.pool_seed  # pool: never the demo's images
 
 
 @dataclass
@@ -47,7 +63,16 @@ class AblationRun:
 def run_ablations(
     out: Path, config: DemoConfig, ablation: AblationConfig, progress: bool = True
 ) -> dict[str, Any]:
-    """Run both ablations into ``out``; returns (and writes ``out/ablations.json``) the results."""
+    """Run the ablations into ``out``; returns (and writes ``out/ablations.json``) the results."""
+    for key, chosen, known in (
+        ("parts", ablation.parts, PARTS),
+        ("families", ablation.families, FAMILY_ROWS),
+    ):
+        unknown = [name for name in chosen if name not in known]
+        if unknown:
+            raise PhotogenicError(
+                f"ablation.{key}: unknown {', '.join(unknown)}; expected some of {', '.join(known)}"
+            )
     config = copy.deepcopy(config)
     config.curate.select.top_k = (
         config.curate.select.top_k * ablation.pool_size // max(config.pool_size, 1)
@@ -57,12 +82,13 @@ def run_ablations(
     curation = curate_world(out, config, clock, progress)
     base = base_model(config)
     evaluation = config.evaluation
-    sample_model("base", base, out / "eval", evaluation, progress)
+    if {"sizes", "steps"} & set(ablation.parts):
+        sample_model("base", base, out / "eval", evaluation, progress)
     curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
 
     sizes = []
     with clock("size ablation"):
-        for fraction in ablation.fractions:
+        for fraction in ablation.fractions if "sizes" in ablation.parts else []:
             n = max(1, round(fraction * len(curated)))
             name = f"curated-{n}"
             subset = out / "subsets" / name
@@ -87,7 +113,7 @@ def run_ablations(
     curve = []
     with clock("steps ablation"):
         tune = copy.deepcopy(config.tune)
-        for steps in sorted(ablation.steps):
+        for steps in sorted(ablation.steps) if "steps" in ablation.parts else []:
             tune.loop.max_steps = steps
             run = quality_tune(
                 base, out / "specialist" / "kept", out / "tune" / "steps", tune, progress
@@ -97,6 +123,31 @@ def run_ablations(
             curve.append(
                 {"steps": steps, **judge_against(label, "base", out / "eval", evaluation, False)}
             )
+    families = []
+    with clock("family rows"):
+        if "families" in ablation.parts and ablation.families:
+            pool = out / "family-pool"
+            make_world(
+                pool,
+                ablation.base_pool_size,
+                ablation.base_pool_seed,
+                config.world,
+                workers=config.workers,
+                progress=progress,
+            )
+            for name in ablation.families:
+                families.append(
+                    family_row(
+                        name,
+                        getattr(ablation.bases, name),
+                        pool,
+                        out / "specialist" / "kept",
+                        out,
+                        config.tune,
+                        evaluation,
+                        progress,
+                    )
+                )
     result = {
         "pool_size": ablation.pool_size,
         "curated_items": len(curated),
@@ -105,9 +156,12 @@ def run_ablations(
         "prompts": evaluation.prompts,
         "sizes": sizes,
         "steps": curve,
+        "families": families,
+        "family_pool": {"size": ablation.base_pool_size, "seed": ablation.base_pool_seed},
         "stage_seconds": clock.seconds,
     }
-    plot_steps(curve, out / "steps.png")
+    if curve:
+        plot_steps(curve, out / "steps.png")
     atomic_write_text(out / "ablations.json", json.dumps(result, indent=2) + "\n")
     return result
 
@@ -156,4 +210,18 @@ def format_ablations(result: dict[str, Any]) -> str:
             f"{row['steps']:<16}{row['appeal']['win_rate']:>16.3f}"
             f"{row['faithfulness']['win_rate']:>18.3f}"
         )
+    if result.get("families"):
+        lines += [
+            "",
+            "each family quality-tuned on the curated set, vs its own world-pretrained base",
+            f"{'family':<14}{'appeal (95% CI)':>24}{'faithful W/T/L':>16}{'compute (min)':>15}",
+        ]
+        for row in result["families"]:
+            a, f = row["appeal"], row["faithfulness"]
+            low, high = a["win_rate_ci"]
+            minutes = sum(row["compute_seconds"].values()) / 60
+            lines.append(
+                f"{row['family']:<14}{a['win_rate']:>10.3f} [{low:.3f}, {high:.3f}]"
+                f"{f['win']:>8}/{f['tie']}/{f['loss']}{minutes:>14.1f}"
+            )
     return "\n".join(lines)
