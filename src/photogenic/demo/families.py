@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
-from photogenic.demo.base import BASE_DIR, world_vocabulary
+from photogenic.demo.base import BASE_DIR, pretrain_config, world_vocabulary
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.tuning import quality_tune
 from photogenic.runs import atomic_write_text
@@ -40,19 +40,12 @@ FAMILY_ROWS = ("deepfloyd_if", "amused", "sd3")  # AblationConfig.families: thes
 def _pretrain(
     resolution: int, max_steps: int, batch_size: int, learning_rate: float
 ) -> TrainConfig:
-    """The demo base's pretraining recipe at another size: early stopping on held-out loss."""
-    cfg = TrainConfig()
+    """The demo base's pretraining recipe (early stopping on held-out loss) at another size."""
+    cfg = pretrain_config()
     cfg.loop.max_steps = max_steps
     cfg.loop.batch_size = batch_size
-    cfg.loop.validate_every = 250
-    cfg.loop.checkpoint.every = 250
-    cfg.loop.early_stopping.enabled = True
-    cfg.loop.early_stopping.patience = 3
     cfg.loop.optimizer.learning_rate = learning_rate
-    cfg.loop.optimizer.warmup_steps = 100
-    cfg.task.objective.noise_offset = 0.02  # paper §3.4: the last pre-training stage
     cfg.task.data.resolution = resolution
-    cfg.task.data.validation_fraction = 0.02
     return cfg
 
 
