@@ -178,3 +178,20 @@ def test_a_vq_image_tokenizer_trains_through_the_same_loop(tmp_path: Path) -> No
     assert last < first, summary["validations"]
     model = VQModel.from_pretrained(out / "model")
     assert model.config.num_vq_embeddings == 16
+
+
+def test_each_dataset_is_held_out_from_and_the_small_one_is_repeated() -> None:
+    from photogenic.autoencoder.train import AutoencoderDataConfig, split_by_source
+
+    images = [np.full((4, 4, 3), i, dtype=np.uint8) for i in range(45)]
+    ids = [f"photos/p{i}" for i in range(5)] + [f"world/w{i}" for i in range(40)]
+    config = AutoencoderDataConfig(validation_fraction=0.1, validation_max=64)
+    train, validation = split_by_source(images, ids, config, seed=0)
+    held = {int(v[0, 0, 0]) for v in validation}
+    assert len(held & set(range(5))) == 1 and len(held - set(range(5))) == 4  # 10 % of each
+    photos = [t for t in train if int(t[0, 0, 0]) < 5]
+    assert len(photos) == 4 * 9 and len(train) - len(photos) == 36  # 4 photos x round(36 / 4)
+    assert not held & {int(t[0, 0, 0]) for t in train}
+    config.balance_sources = False
+    train, _ = split_by_source(images, ids, config, seed=0)
+    assert len(train) == 40

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from torch import nn
 
 from photogenic.autoencoder.crops import load_images
@@ -32,8 +33,11 @@ class AutoencoderDataConfig:
     """Crops and the held-out split."""
 
     crop_size: int = 64
-    validation_fraction: float = 0.1
-    validation_max: int = 64
+    validation_fraction: float = 0.1  # held out per dataset (at least one image of each)
+    validation_max: int = 64  # in all, shared equally by the datasets
+    # Several datasets: repeat the smaller ones' images so that each dataset gives about as many
+    # crops as the largest (nine photos are not drowned by a thousand world images).
+    balance_sources: bool = True
 
 
 def _default_loop() -> LoopConfig:
@@ -71,17 +75,7 @@ def train_autoencoder(
     ``model``: an autoencoder to train instead of the one ``config.model`` describes (e.g. the
     ``VQModel`` of a masked-token pipeline)."""
     images, ids = load_images(data, config.data.crop_size, Path(out) / "skipped.jsonl", progress)
-    order = sorted(
-        range(len(images)), key=lambda i: derive_seed(config.loop.seed, "ae-val", ids[i])
-    )
-    n_val = 0
-    if len(images) >= 4 and config.data.validation_fraction > 0:
-        n_val = min(
-            config.data.validation_max, max(1, int(len(images) * config.data.validation_fraction))
-        )
-    held = set(order[:n_val])
-    train = [im for i, im in enumerate(images) if i not in held]
-    validation = [im for i, im in enumerate(images) if i in held]
+    train, validation = split_by_source(images, ids, config.data, config.loop.seed)
     if model is None:
         model = make_autoencoder(
             config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
@@ -92,9 +86,36 @@ def train_autoencoder(
     task.with_shift = config.model.latent_shift
     summary = run_training(task, config.loop, out, progress=progress)
     return {
-        "train_images": len(train),
+        "train_images": len({id(im) for im in train}),
+        "train_items_per_epoch": len(train),
         "validation_images": len(validation),
         "parameters": sum(p.numel() for p in model.parameters()),
         "validation_psnr": task.last_validation_psnr,
         **summary,
     }
+
+
+def split_by_source(
+    images: list[np.ndarray], ids: list[str], config: AutoencoderDataConfig, seed: int
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Hold out a seeded share of each dataset (ids are ``dataset/item``), then, with
+    ``balance_sources``, repeat each dataset's training images about ``largest / its size`` times."""
+    sources: dict[str, list[int]] = {}
+    for i, item_id in enumerate(ids):
+        sources.setdefault(item_id.split("/", 1)[0], []).append(i)
+    cap = max(1, config.validation_max // len(sources))
+    train_by_source, validation = [], []
+    for members in sources.values():
+        order = sorted(members, key=lambda i: derive_seed(seed, "ae-val", ids[i]))
+        n_val = 0
+        if len(order) >= 4 and config.validation_fraction > 0:
+            n_val = min(cap, max(1, int(len(order) * config.validation_fraction)))
+        held = set(order[:n_val])
+        validation += [images[i] for i in members if i in held]
+        train_by_source.append([images[i] for i in members if i not in held])
+    largest = max(len(t) for t in train_by_source)
+    train = []
+    for part in train_by_source:
+        repeats = max(1, round(largest / len(part))) if config.balance_sources and part else 1
+        train += part * repeats
+    return train, validation
