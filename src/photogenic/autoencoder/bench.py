@@ -159,7 +159,10 @@ def run_bench(
             "batch_size": config.train.loop.batch_size,
             "crop_size": config.train.data.crop_size,
             "preset": config.train.model.preset,
-            "early_stopping_patience": config.train.loop.early_stopping.patience,
+            "schedule": config.train.loop.optimizer.schedule,
+            "learning_rate": config.train.loop.optimizer.learning_rate,
+            "train_data": [str(path) for path in train_data],
+            "balance_sources": config.train.data.balance_sources,
         },
     }
     (out / "table1.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -192,8 +195,13 @@ def table_markdown(result: dict[str, Any]) -> str:
             f"| {r['variant']} | {r['steps']} | {held} | {change} | {r['kodak_psnr']:.2f} "
             f"| {r['kodak_ssim']:.4f} |"
         )
-    t = result["throughput"]
+    t, b = result["throughput"], result["budget"]
     lines += [
+        "",
+        f"Budget per variant: {b['max_steps']} steps of batch {b['batch_size']} at "
+        f"{b['crop_size']}² crops, {b['preset']} preset, Adam {b['learning_rate']:g} "
+        f"({b['schedule']}); trained on {', '.join(b['train_data'])}"
+        f"{' (datasets balanced)' if b['balance_sources'] else ''}; Kodak never trained on.",
         "",
         f"Encode+decode throughput at {t['size']}² (batch {t['batch']}): ours (C=16 +Fourier) "
         f"{t['ours_images_per_second']:.2f} img/s, diffusers AutoencoderKL (C=16, same widths) "
