@@ -133,6 +133,7 @@ def run_bench(
             evaluate_autoencoder(
                 load_autoencoder(folder / "model"), [kodak], folder / "kodak", progress
             )
+            variant_crop(folder, kodak)
         trained = json.loads((folder / "train_summary.json").read_text())
         scores = json.loads(done.read_text())
         rows.append(
@@ -248,15 +249,28 @@ def throughput(config: BenchConfig) -> dict[str, Any]:
 
 def comparison_image(rows: list[dict[str, Any]], kodak: Path, size: int = 96) -> Image.Image:
     """The same Kodak crop: original, then each variant's reconstruction, left to right."""
+    image, box = _first_kodak_crop(kodak, size)
+    tiles = [image[box]] + [variant_crop(Path(row["folder"]), kodak, size) for row in rows]
+    return Image.fromarray(
+        np.concatenate([np.pad(t, ((0, 0), (0, 2), (0, 0))) for t in tiles], axis=1)
+    )
+
+
+def variant_crop(folder: Path, kodak: Path, size: int = 96) -> np.ndarray:
+    """A variant's reconstruction of the comparison crop, kept as ``kodak/crop.png`` so a finished
+    variant needs only its small files (not its model) to take part in the table again."""
+    path = folder / "kodak" / "crop.png"
+    if not path.is_file():
+        image, box = _first_kodak_crop(kodak, size)
+        recon = reconstruct(load_autoencoder(folder / "model"), image)
+        Image.fromarray(recon[box]).save(path)
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def _first_kodak_crop(kodak: Path, size: int) -> tuple[np.ndarray, tuple[slice, slice]]:
     images, _ = load_images([kodak], 8, None, progress=False)
     image = images[0]
     h, w = image.shape[:2]
     size = min(size, h, w)
     top, left = (h - size) // 2, (w - size) // 2
-    tiles = [image[top : top + size, left : left + size]]
-    for row in rows:
-        recon = reconstruct(load_autoencoder(Path(row["folder"]) / "model"), image)
-        tiles.append(recon[top : top + size, left : left + size])
-    return Image.fromarray(
-        np.concatenate([np.pad(t, ((0, 0), (0, 2), (0, 0))) for t in tiles], axis=1)
-    )
+    return image, (slice(top, top + size), slice(left, left + size))
