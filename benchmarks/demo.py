@@ -3,6 +3,8 @@
 python benchmarks/demo.py --run-dir runs/demo-bench --out benchmarks/results/demo.json
 python benchmarks/demo.py --ablations --run-dir runs/demo-ablations \
     --out benchmarks/results/demo_ablations.json
+python benchmarks/demo.py --ablations --set 'ablation.parts=[families]' --run-dir runs/ablations \
+    --out benchmarks/results/demo_families.json --recorded   # digest a finished run only
 
 Runs the demo in a fresh process, times it end to end (wall clock, peak RSS of the demo process
 and its workers) and writes the demo's own summary digest with the machine facts.
@@ -38,6 +40,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ablations", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="delete --run-dir first")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], help="KEY=VALUE")
+    parser.add_argument(
+        "--recorded",
+        action="store_true",
+        help="digest a run that already finished in --run-dir (its stage times, no new run)",
+    )
     args = parser.parse_args()
     if args.fresh and args.run_dir.exists():
         shutil.rmtree(args.run_dir)
@@ -45,21 +53,24 @@ def main() -> None:
     command = [str(executable), "demo", "--out", str(args.run_dir)]
     if args.ablations:
         command.append("--ablations")
+    command += [a for kv in args.overrides for a in ("--set", kv)]
     started = time.perf_counter()
-    subprocess.run(command, check=True)
+    if not args.recorded:
+        subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if args.ablations:
-        digest = json.loads((args.run_dir / "ablations.json").read_text())
-    else:
-        summary = json.loads((args.run_dir / "summary.json").read_text())
-        digest = {k: summary[k] for k in DIGEST_KEYS}
+    summary = json.loads(
+        (args.run_dir / ("ablations.json" if args.ablations else "summary.json")).read_text()
+    )
+    digest = summary if args.ablations else {k: summary[k] for k in DIGEST_KEYS}
+    if args.recorded:  # the run's own clock, summed over its stages; no memory figure
+        seconds, peak_kb = sum(summary["stage_seconds"].values()), 0
     record = {
         "command": " ".join(["photogenic"] + command[1:]),
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
         "wall_seconds": round(seconds, 1),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1) if peak_kb else None,
         **digest,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
