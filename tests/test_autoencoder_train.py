@@ -98,7 +98,7 @@ def test_ae_cli_trains_then_evaluates_whole_images(
     assert code == 0, capsys.readouterr().err
     metrics = json.loads((evaluation / "metrics.json").read_text())
     assert metrics["images"] == 6 and len(metrics["per_image"]) == 6
-    assert (evaluation / "metrics.csv").read_text().startswith("id,psnr,ssim")
+    assert (evaluation / "metrics.csv").read_text().startswith("id,psnr,ssim,sharpness_ratio")
     assert Image.open(evaluation / "crops.png").height == 80  # 40 px original over 40 px recon
     assert (
         main(
@@ -200,3 +200,34 @@ def test_each_dataset_is_held_out_from_and_the_small_one_is_repeated() -> None:
     config.balance_sources = False
     train, _ = split_by_source(images, ids, config, seed=0)
     assert len(train) == 40
+
+
+class _FakeAutoencoder(torch.nn.Module):
+    """Encodes to the image itself and decodes through ``blur`` (for the sharpness metric)."""
+
+    def __init__(self, blur: bool) -> None:
+        super().__init__()
+        self.blur = blur
+        self.device, self.dtype = torch.device("cpu"), torch.float32
+
+    def encode(self, x: torch.Tensor):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(latent_dist=SimpleNamespace(mode=lambda: x))
+
+    def decode(self, z: torch.Tensor):
+        from types import SimpleNamespace
+
+        if self.blur:
+            z = torch.nn.functional.avg_pool2d(z, 5, stride=1, padding=2, count_include_pad=False)
+        return SimpleNamespace(sample=z)
+
+
+def test_eval_reports_the_sharpness_a_reconstruction_keeps(tmp_path: Path) -> None:
+    from photogenic.autoencoder.evaluate import evaluate_autoencoder
+
+    photos = _photos(tmp_path / "photos", n=3)
+    exact = evaluate_autoencoder(_FakeAutoencoder(False), [photos], tmp_path / "a", False)
+    blurred = evaluate_autoencoder(_FakeAutoencoder(True), [photos], tmp_path / "b", False)
+    assert exact["sharpness_ratio"] == pytest.approx(1.0, abs=0.02)
+    assert blurred["sharpness_ratio"] < 0.5

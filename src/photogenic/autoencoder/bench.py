@@ -136,6 +136,11 @@ def run_bench(
             variant_crop(folder, kodak)
         trained = json.loads((folder / "train_summary.json").read_text())
         scores = json.loads(done.read_text())
+        if "sharpness_ratio" not in scores and (folder / "model").is_dir():  # scored before it
+            evaluate_autoencoder(
+                load_autoencoder(folder / "model"), [kodak], folder / "kodak", progress
+            )
+            scores = json.loads(done.read_text())
         rows.append(
             {
                 "variant": variant.name,
@@ -148,6 +153,7 @@ def run_bench(
                 "heldout_l1_last_quarter_change": last_quarter_change(trained["validations"]),
                 "kodak_psnr": scores["psnr"],
                 "kodak_ssim": scores["ssim"],
+                "kodak_sharpness_ratio": scores.get("sharpness_ratio"),
                 "folder": str(folder),
             }
         )
@@ -185,16 +191,19 @@ def last_quarter_change(validations: list[list[float]]) -> float | None:
 def table_markdown(result: dict[str, Any]) -> str:
     """Table 1 as markdown: PSNR/SSIM on Kodak per variant."""
     lines = [
-        "| variant | steps | held-out PSNR | held-out L1, last quarter | Kodak PSNR (dB) | Kodak SSIM |",
-        "|---|---|---|---|---|---|",
+        "| variant | steps | held-out PSNR | held-out L1, last quarter | Kodak PSNR (dB) | Kodak SSIM "
+        "| Kodak sharpness kept |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
         held = f"{r['heldout_psnr']:.2f}" if r["heldout_psnr"] is not None else "-"
         change = r["heldout_l1_last_quarter_change"]
         change = f"{change:+.1%}" if change is not None else "-"
+        sharp = r["kodak_sharpness_ratio"]
+        sharp = f"{sharp:.3f}" if sharp is not None else "-"
         lines.append(
             f"| {r['variant']} | {r['steps']} | {held} | {change} | {r['kodak_psnr']:.2f} "
-            f"| {r['kodak_ssim']:.4f} |"
+            f"| {r['kodak_ssim']:.4f} | {sharp} |"
         )
     t, b = result["throughput"], result["budget"]
     lines += [

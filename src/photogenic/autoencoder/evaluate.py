@@ -1,7 +1,9 @@
 """``photogenic ae eval``: reconstruction quality of an autoencoder on whole images.
 
 Each image is padded (reflect) to a multiple of 8, encoded to the posterior mode, decoded, cropped
-back, and scored with PSNR and SSIM in [0, 1] (LPIPS / rFID need downloaded backbones: not here).
+back, and scored with PSNR and SSIM in [0, 1] and the sharpness it keeps: the variance of the
+Laplacian of luma of the reconstruction over the original's (``curate.measures.sharpness``; 1 =
+as crisp as the original, below 1 = blurred). LPIPS / rFID need downloaded backbones: not here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from tqdm import tqdm
 
 from photogenic.autoencoder.crops import load_images, to_tensor, to_uint8
 from photogenic.autoencoder.metrics import crop_to_size, pad_to_multiple, psnr, ssim
+from photogenic.curate.measures import sharpness
+
+METRICS = ("psnr", "ssim", "sharpness_ratio")
 
 
 @torch.no_grad()
@@ -43,18 +48,22 @@ def evaluate_autoencoder(
         recon = reconstruct(model, image)
         a = torch.from_numpy(np.array(image)).permute(2, 0, 1)[None].float() / 255
         b = torch.from_numpy(recon).permute(2, 0, 1)[None].float() / 255
-        rows.append({"id": image_id, "psnr": float(psnr(a, b)[0]), "ssim": float(ssim(a, b)[0])})
+        rows.append(
+            {
+                "id": image_id,
+                "psnr": float(psnr(a, b)[0]),
+                "ssim": float(ssim(a, b)[0]),
+                "sharpness_ratio": sharpness(recon) / max(sharpness(image), 1e-6),
+            }
+        )
         pairs.append((image, recon))
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "metrics.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["id", "psnr", "ssim"])
+        writer = csv.DictWriter(f, fieldnames=["id", *METRICS])
         writer.writeheader()
         writer.writerows(rows)
-    summary = {
-        "images": len(rows),
-        "psnr": float(np.mean([r["psnr"] for r in rows])),
-        "ssim": float(np.mean([r["ssim"] for r in rows])),
-    }
+    summary = {"images": len(rows)}
+    summary.update({k: float(np.mean([r[k] for r in rows])) for k in METRICS})
     (out / "metrics.json").write_text(json.dumps({**summary, "per_image": rows}, indent=2) + "\n")
     crop_grid(pairs, grid_crop).save(out / "crops.png")
     return summary
