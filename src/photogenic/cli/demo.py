@@ -101,4 +101,5 @@ def _ablations(out: Path, config_path: Path | None, overrides: tuple[str, ...]) 
         lambda: run_ablations(out, config.demo, config.ablation),
     )
     click.echo(format_ablations(result))
-    click.echo(f"\nwrote {out}/ablations.json and {out}/steps.png")
+    plot = f" and {out}/steps.png" if result["steps"] else ""
+    click.echo(f"\nwrote {out}/ablations.json{plot}")

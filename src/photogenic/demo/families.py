@@ -108,7 +108,9 @@ def amused_base() -> FamilyBaseConfig:
             codebook_size=256,
         )
     )
-    return FamilyBaseConfig("amused", spec, _pretrain(64, 3000, 64, 3e-4), scheduler="model")
+    # its held-out loss still fell at 3,000 steps (1.80 -> 1.78 over the last 500), and a step
+    # costs a quarter of the latent U-Net's: up to 6,000 steps
+    return FamilyBaseConfig("amused", spec, _pretrain(64, 6000, 64, 3e-4), scheduler="model")
 
 
 def sd3_base() -> FamilyBaseConfig:
