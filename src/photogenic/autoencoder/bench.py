@@ -130,17 +130,14 @@ def run_bench(
             )
             summary = train_autoencoder(cfg, train_data, folder, progress=progress)
             (folder / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        scored = done.is_file() and "sharpness_ratio" in json.loads(done.read_text())
+        if not scored and (folder / "model").is_dir():  # new, or scored before sharpness was
             evaluate_autoencoder(
                 load_autoencoder(folder / "model"), [kodak], folder / "kodak", progress
             )
             variant_crop(folder, kodak)
         trained = json.loads((folder / "train_summary.json").read_text())
         scores = json.loads(done.read_text())
-        if "sharpness_ratio" not in scores and (folder / "model").is_dir():  # scored before it
-            evaluate_autoencoder(
-                load_autoencoder(folder / "model"), [kodak], folder / "kodak", progress
-            )
-            scores = json.loads(done.read_text())
         rows.append(
             {
                 "variant": variant.name,

@@ -28,12 +28,11 @@ from photogenic.data import open_dataset
 from photogenic.data.subset import write_subset
 from photogenic.demo.base import BaseBuildConfig
 from photogenic.demo.evaluation import judge_against, sample_model
-from photogenic.demo.families import FAMILY_ROWS, FamilyBases, family_row
+from photogenic.demo.families import FAMILY_ROWS, FamilyBases, family_rows
 from photogenic.demo.pipeline import DemoConfig, StageClock, base_model, curate_world
 from photogenic.demo.tuning import quality_tune, write_random_subset
 from photogenic.errors import PhotogenicError
 from photogenic.runs import atomic_write_text
-from photogenic.world import make_world
 
 PARTS = ("sizes", "steps", "families")
 
@@ -126,28 +125,10 @@ def run_ablations(
     families = []
     with clock("family rows"):
         if "families" in ablation.parts and ablation.families:
-            pool = out / "family-pool"
-            make_world(
-                pool,
-                ablation.base_pool_size,
-                ablation.base_pool_seed,
-                config.world,
-                workers=config.workers,
-                progress=progress,
-            )
-            for name in ablation.families:
-                families.append(
-                    family_row(
-                        name,
-                        getattr(ablation.bases, name),
-                        pool,
-                        out / "specialist" / "kept",
-                        out,
-                        config.tune,
-                        evaluation,
-                        progress,
-                    )
-                )
+            families = family_rows(
+                out, config, ablation.families, ablation.bases,
+                (ablation.base_pool_size, ablation.base_pool_seed), progress,
+            )  # fmt: skip
     result = {
         "pool_size": ablation.pool_size,
         "curated_items": len(curated),

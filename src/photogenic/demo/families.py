@@ -33,6 +33,7 @@ from photogenic.runs import atomic_write_text
 from photogenic.sample.schedulers import DEFAULT_SCHEDULER
 from photogenic.train.families import FAMILIES, RandomModelSpec
 from photogenic.train.run import TrainConfig, train_model
+from photogenic.world import make_world
 
 FAMILY_ROWS = ("deepfloyd_if", "amused", "sd3")  # AblationConfig.families: these names
 
@@ -270,3 +271,31 @@ def family_row(
         "faithfulness_met": faithful["win"] >= faithful["loss"],
         "compute_seconds": Compute(work / "compute.json").seconds,
     }
+
+
+def family_rows(
+    out: Path,
+    config: Any,
+    names: list[str],
+    bases: FamilyBases,
+    pool: tuple[int, int],
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """The rows of ``names`` (fields of ``bases``) for a ``DemoConfig``: the base pool (size, seed)
+    in ``out/family-pool``, then :func:`family_row` for each, on ``out/specialist/kept``."""
+    pool_dir = out / "family-pool"
+    make_world(pool_dir, *pool, config.world, workers=config.workers, progress=progress)
+    curated = out / "specialist" / "kept"
+    return [
+        family_row(
+            name,
+            getattr(bases, name),
+            pool_dir,
+            curated,
+            out,
+            config.tune,
+            config.evaluation,
+            progress,
+        )  # fmt: skip
+        for name in names
+    ]
