@@ -55,17 +55,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[3000, 20000, 60000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--pools", type=Path, help="keep the world pools here (world-SIZE) and reuse them"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/curate_memory.json")
     args = parser.parse_args()
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            pool = Path(tmp) / f"world-{size}"
-            subprocess.run(
-                [sys.executable, "-m", "photogenic.cli.main", "world", "make", "--n", str(size),
-                 "--seed", "7", "--out", str(pool), "--workers", str(args.workers)],
-                check=True, capture_output=True,
-            )  # fmt: skip
+            pool = (args.pools or Path(tmp)) / f"world-{size}"
+            if not (pool / "metadata.jsonl").is_file():
+                subprocess.run(
+                    [sys.executable, "-m", "photogenic.cli.main", "world", "make", "--n", str(size),
+                     "--seed", "7", "--out", str(pool), "--workers", str(args.workers)],
+                    check=True, capture_output=True,
+                )  # fmt: skip
             runs.append(measure(pool, Path(tmp) / f"run-{size}", args.workers))
             print(runs[-1], flush=True)
     first, last = runs[0], runs[-1]

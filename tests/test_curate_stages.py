@@ -112,6 +112,27 @@ def test_near_pairs_in_large_band_groups_agree_with_brute_force():
         assert {tuple(p) for p in near_pairs(hashes, d).tolist()} == brute
 
 
+def test_dedup_joins_pairs_as_found_with_the_same_groups(monkeypatch):
+    from photogenic.curate.stages import dedup
+
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**63, 400, dtype=np.uint64)
+    hashes[:150] = hashes[0] ^ (np.uint64(1) << rng.integers(0, 64, 150).astype(np.uint64))
+    hashes[150:250] = hashes[150] ^ (np.uint64(1) << rng.integers(0, 64, 100).astype(np.uint64))
+    sha = [str(i) for i in range(400)]
+    score, pixels = rng.random(400), np.full(400, 100)
+    whole = find_duplicates(sha, hashes, score, pixels, max_distance=3)
+    assert len(near_pairs(hashes, 3)) > 5000  # two clusters: pairs grow with the square of a size
+    sizes = []
+    buffered = dedup.buffered
+    monkeypatch.setattr(dedup, "BLOCK", 256)  # a large band group: one row's comparisons at once
+    monkeypatch.setattr(
+        dedup, "buffered", lambda chunks: (sizes.append(len(b)) or b for b in buffered(chunks, 64))
+    )
+    assert find_duplicates(sha, hashes, score, pixels, max_distance=3) == whole
+    assert len(whole) >= 240 and max(sizes) < 64 + 400  # a buffer and one chunk, never all pairs
+
+
 def test_balance_caps_each_concept_then_select_takes_top_k():
     concepts = ["cat"] * 6 + ["dog"] * 2 + ["owl"]
     scores = np.array([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.5, 0.4, 0.3])

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from photogenic.curate.collect import Collected
 from photogenic.curate.config import CurateConfig
 from photogenic.curate.decide import Decisions
@@ -74,13 +76,13 @@ def write_report(
     dropped = got.n_input - kept - errors
     hist = {}
     for name in _ordered_measures(got):
-        values = list(got.samples[name])
+        values = np.frombuffer(got.samples[name], dtype=np.float64)  # no copy
         lo, hi = limits.get(name, (None, None))
         hist[name] = {
             "n": got.seen[name],
             "sampled": len(values),
-            "min": min(values) if values else None,
-            "max": max(values) if values else None,
+            "min": float(values.min()) if values.size else None,
+            "max": float(values.max()) if values.size else None,
             "threshold_min": lo,
             "threshold_max": hi,
         }
@@ -107,7 +109,7 @@ def write_report(
     stages = [r["stage"] for r in funnel]
     chart = data_uri(funnel_chart(stages, [r["remaining"] for r in funnel], "curation funnel"))
     panels = [
-        (name, list(got.samples[name]), h["threshold_min"], h["threshold_max"])
+        (name, np.frombuffer(got.samples[name]), h["threshold_min"], h["threshold_max"])
         for name, h in hist.items()
     ]
     plots = [("histograms", data_uri(histogram_grid(panels)))] if panels else []

@@ -95,7 +95,8 @@ def histogram_grid(
         rows, columns, figsize=(3.2 * columns, 2.2 * rows), dpi=80, squeeze=False
     )
     for ax, (title, values, low, high) in zip(axes.ravel(), panels, strict=False):
-        data = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
+        data = np.asarray(values, dtype=np.float64)
+        data = data[np.isfinite(data)]
         if data.size:
             ax.hist(data, bins=bins, color="#7a9cc6")
         for x in (low, high):

@@ -7,12 +7,13 @@ search is far below all pairs; a pair also needs close colour grids (``max_color
 since a grey hash alone matches look-alike scenes. Groups are the connected components of the
 pairs; the copy kept is the one with the highest score (then more pixels, then the earlier item),
 the others point to it. Everything but the final walk over the groups is vectorised, and memory
-is a few arrays of the table's length plus the candidate pairs.
+is a few arrays of the table's length plus one buffer of pairs: pairs are joined into the groups as
+they are found, since their number grows faster than the pool (near copies cluster).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ from photogenic.curate.unionfind import union_pairs
 
 SMALL_GROUP = 32  # band groups up to this size are searched for all groups at once
 BLOCK = 1 << 18  # hash comparisons held at once in a large group
+PAIR_BUFFER = 1 << 18  # candidate pairs joined into the groups at once
 
 
 @dataclass
@@ -33,21 +35,21 @@ class Duplicate:
     distance: int
 
 
-def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
-    """Row pairs ``(i, j)``, ``i < j``, whose 64-bit hashes differ in at most ``max_distance`` bits,
-    sorted. Rows that share a band are compared: small groups all together, position by position
-    in band order, large ones block by block."""
+def near_pair_chunks(hashes: np.ndarray, max_distance: int) -> Iterator[np.ndarray]:
+    """Chunks ``(k, 2)`` of row pairs ``(i, j)``, ``i < j``, whose 64-bit hashes differ in at most
+    ``max_distance`` bits. Rows that share a band are compared: small groups all together, position
+    by position in band order, large ones block by block. A pair that shares several bands comes
+    once per band; nothing is held beyond one chunk, however many pairs there are."""
     n = len(hashes)
     if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
+        return
     hashes = np.asarray(hashes, dtype=np.uint64)
     edges = np.linspace(0, 64, max_distance + 2).astype(int)
-    found: list[np.ndarray] = []
 
-    def keep(i: np.ndarray, j: np.ndarray) -> None:
-        close = np.bitwise_count(hashes[i] ^ hashes[j]) <= max_distance
-        i, j = i[close], j[close]
-        found.append(np.minimum(i, j) * n + np.maximum(i, j))
+    def close(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        keep = np.bitwise_count(hashes[i] ^ hashes[j]) <= max_distance
+        i, j = i[keep], j[keep]
+        return np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1)
 
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         keys = (hashes >> np.uint64(lo)) & np.uint64((1 << int(hi - lo)) - 1)
@@ -60,7 +62,7 @@ def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
         for step in range(1, min(SMALL_GROUP, int(sizes.max()))):
             pos = np.flatnonzero(small[:-step] & (np.arange(step, n) < end[:-step]))
             if pos.size:
-                keep(order[pos], order[pos + step])
+                yield close(order[pos], order[pos + step])
         for s, size in zip(starts[sizes > SMALL_GROUP], sizes[sizes > SMALL_GROUP], strict=True):
             rows = np.sort(order[s : s + size])
             rows_at_once = max(1, BLOCK // size)
@@ -70,11 +72,32 @@ def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
                     np.bitwise_count(hashes[block][:, None] ^ hashes[rows][None, :]) <= max_distance
                 )
                 later = block[ii] < rows[jj]
-                found.append(block[ii][later] * n + rows[jj][later])
-        if found:  # a pair found in several bands is kept once
-            found = [np.unique(np.concatenate(found))]
-    codes = found[0] if found else np.zeros(0, dtype=np.int64)
+                yield np.stack([block[ii][later], rows[jj][later]], axis=1)
+
+
+def near_pairs(hashes: np.ndarray, max_distance: int) -> np.ndarray:
+    """All the pairs of :func:`near_pair_chunks` at once, each once, sorted (for small inputs)."""
+    n = len(hashes)
+    chunks = [c[:, 0] * n + c[:, 1] for c in near_pair_chunks(hashes, max_distance)]
+    if not chunks:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(chunks))
     return np.stack([codes // n, codes % n], axis=1).astype(np.int64)
+
+
+def buffered(chunks: Iterable[np.ndarray], size: int = PAIR_BUFFER) -> Iterator[np.ndarray]:
+    """Pair chunks regrouped into arrays of about ``size`` pairs (many tiny chunks cost a union-find
+    pass each; one huge array would hold every pair at once)."""
+    held: list[np.ndarray] = []
+    count = 0
+    for chunk in chunks:
+        held.append(chunk)
+        count += len(chunk)
+        if count >= size:
+            yield np.concatenate(held)
+            held, count = [], 0
+    if count:
+        yield np.concatenate(held)
 
 
 def _first_copies(sha: Sequence | np.ndarray) -> np.ndarray:
@@ -112,16 +135,16 @@ def find_duplicates(
         copies = np.flatnonzero(first != np.arange(n))
         parent = union_pairs(parent, first[copies], copies)
     if near and n:
-        pairs = near_pairs(phash, max_distance)
-        if colors is not None and len(pairs):
-            grid = color_array(colors)
-            close = np.zeros(len(pairs), dtype=bool)
-            for a in range(0, len(pairs), BLOCK // 16):
-                i, j = pairs[a : a + BLOCK // 16].T
-                diff = np.abs(grid[i].astype(np.int16) - grid[j]).mean(axis=1)
-                close[a : a + BLOCK // 16] = diff <= max_color_distance
-            pairs = pairs[close]
-        parent = union_pairs(parent, pairs[:, 0], pairs[:, 1])
+        grid = color_array(colors) if colors is not None else None
+        for pairs in buffered(near_pair_chunks(phash, max_distance)):  # joined as they come
+            if grid is not None:
+                close = np.zeros(len(pairs), dtype=bool)
+                for a in range(0, len(pairs), BLOCK // 16):
+                    i, j = pairs[a : a + BLOCK // 16].T
+                    diff = np.abs(grid[i].astype(np.int16) - grid[j]).mean(axis=1)
+                    close[a : a + BLOCK // 16] = diff <= max_color_distance
+                pairs = pairs[close]
+            parent = union_pairs(parent, pairs[:, 0], pairs[:, 1])
     roots = parent  # every row points at its group's first row
     grouped = np.flatnonzero(np.bincount(roots, minlength=n)[roots] >= 2)  # rows in a group
     safe = np.where(np.isnan(score), -np.inf, score)
