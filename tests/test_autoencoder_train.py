@@ -65,6 +65,19 @@ def test_training_runs_both_phases_and_saves_a_loadable_scaled_model(tmp_path: P
     assert set(state["optimizers"]) == {"generator", "discriminator"}
 
 
+def test_late_discriminator_follows_the_loop_learning_rate_schedule(tmp_path: Path) -> None:
+    cfg = _config()
+    cfg.loop.optimizer.schedule = "cosine"
+    cfg.loop.log_every = 1
+    train_autoencoder(cfg, [_photos(tmp_path / "photos")], tmp_path / "ae", progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "ae" / "metrics.jsonl").read_text().splitlines()]
+    late = [r for r in rows if "lr/discriminator" in r]
+    assert late and late[0]["step"] == 7  # the discriminator starts at step 6 (0-based)
+    for row in late:  # same schedule, same step: the same rate, down to 0 at the end
+        assert row["lr/discriminator"] == pytest.approx(row["lr/generator"])
+    assert late[-1]["lr/generator"] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_interrupted_adversarial_training_resumes_bit_identically(tmp_path: Path) -> None:
     data = _photos(tmp_path / "photos")
     straight = tmp_path / "straight"

@@ -209,7 +209,9 @@ def _run_phases(task, batch, prepared, ctx, optimizers, schedulers, config, acce
             params = [p for group in optimizers[name].param_groups for p in group["params"]]
             accelerator.clip_grad_norm_(params, max_norm)
         optimizers[name].step()
-        schedulers[name].step()
+        scheduler = schedulers[name]
+        while scheduler.last_epoch <= ctx.step:  # on the loop's steps, also for a phase that starts
+            scheduler.step()  # late (the discriminator): its learning rate decays with the others'
         logs.update({k: float(v) for k, v in phase_logs.items()})
         logs[f"lr/{name}"] = schedulers[name].get_last_lr()[0]
         logs.setdefault("loss", float(loss.detach()))
