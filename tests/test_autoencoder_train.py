@@ -53,6 +53,8 @@ def test_training_runs_both_phases_and_saves_a_loadable_scaled_model(tmp_path: P
     out = tmp_path / "ae"
     summary = train_autoencoder(_config(), [data], out, progress=False)
     assert summary["steps"] == 12 and summary["train_images"] == 5
+    held = summary["validation_ids"]
+    assert len(held) == 1 and held[0].startswith("photos/p")
     assert summary["validation_psnr"] is not None
     skipped = [json.loads(x) for x in (out / "skipped.jsonl").read_text().splitlines()]
     assert [s["reason"] for s in skipped] == ["not_an_image"]

@@ -76,6 +76,7 @@ def train_autoencoder(
     ``VQModel`` of a masked-token pipeline)."""
     images, ids = load_images(data, config.data.crop_size, Path(out) / "skipped.jsonl", progress)
     train, validation = split_by_source(images, ids, config.data, config.loop.seed)
+    names = {id(image): item_id for image, item_id in zip(images, ids, strict=True)}
     if model is None:
         model = make_autoencoder(
             config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
@@ -89,6 +90,7 @@ def train_autoencoder(
         "train_images": len({id(im) for im in train}),
         "train_items_per_epoch": len(train),
         "validation_images": len(validation),
+        "validation_ids": [names[id(image)] for image in validation],  # which images were held out
         "parameters": sum(p.numel() for p in model.parameters()),
         "validation_psnr": task.last_validation_psnr,
         **summary,
