@@ -74,9 +74,9 @@ def write_report(
     errors = next(r["dropped"] for r in funnel if r["stage"] == "decode")
     kept = funnel[-1]["remaining"]
     dropped = got.n_input - kept - errors
+    samples = {n: np.frombuffer(got.samples[n], dtype=np.float64) for n in _ordered_measures(got)}
     hist = {}
-    for name in _ordered_measures(got):
-        values = np.frombuffer(got.samples[name], dtype=np.float64)  # no copy
+    for name, values in samples.items():  # read in place, not copied
         lo, hi = limits.get(name, (None, None))
         hist[name] = {
             "n": got.seen[name],
@@ -109,8 +109,7 @@ def write_report(
     stages = [r["stage"] for r in funnel]
     chart = data_uri(funnel_chart(stages, [r["remaining"] for r in funnel], "curation funnel"))
     panels = [
-        (name, np.frombuffer(got.samples[name]), h["threshold_min"], h["threshold_max"])
-        for name, h in hist.items()
+        (name, samples[name], h["threshold_min"], h["threshold_max"]) for name, h in hist.items()
     ]
     plots = [("histograms", data_uri(histogram_grid(panels)))] if panels else []
     grids = [

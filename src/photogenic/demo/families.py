@@ -296,6 +296,6 @@ def family_rows(
             config.tune,
             config.evaluation,
             progress,
-        )  # fmt: skip
+        )
         for name in names
     ]
