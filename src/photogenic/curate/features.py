@@ -43,6 +43,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
+from photogenic.curate import kernels
 from photogenic.curate import measures as m
 
 LUMA_BINS = np.arange(256, dtype=np.float64) / 255.0
@@ -185,6 +186,9 @@ _NO_TEXTURE = {
     "blockiness": 1.0,
 }
 _LAPLACE = np.arange(-1020, 1021, dtype=np.float64)  # the values a Laplacian of 8-bit luma takes
+_SQRT_HALF_PI = math.sqrt(math.pi / 2)  # Immerkær's σ = sqrt(π/2) · mean|Y * M| / 6
+FLAT_CELL = 8  # side of the cells of noise_sigma_flat
+_NO_MASK = np.ones((1, 1), dtype=bool)
 
 
 def texture(luma: np.ndarray, scale: int = 1, keep: np.ndarray | None = None) -> dict[str, float]:
@@ -194,17 +198,17 @@ def texture(luma: np.ndarray, scale: int = 1, keep: np.ndarray | None = None) ->
     ``8 / scale`` px; when that is not a whole number of at least 2 px it is reported as 1 (none).
     With ``keep``, sharpness and noise are taken over the pixels (filter windows centred on them,
     and 8×8 cells entirely in them) where it is True; blockiness over the whole image. Every filter
-    is computed in integers; the Laplacian's variance and percentile come from its histogram.
+    is summed in integers in one compiled pass (``kernels.texture_sums``); the Laplacian's variance
+    and percentile come from its histogram.
     """
     if min(luma.shape) < 3:
         return dict(_NO_TEXTURE)
-    y = np.asarray(luma, dtype=np.uint8)
-    inner = None if keep is None else keep[1:-1, 1:-1]
-    dx = np.subtract(y[:, 1:], y[:, :-1], dtype=np.int16)  # steps between neighbours
-    dy = np.subtract(y[1:], y[:-1], dtype=np.int16)
-    across = dx[:, 1:] - dx[:, :-1]  # second differences along rows, (H, W - 2)
-    lap = across[1:-1] + (dy[1:, 1:-1] - dy[:-1, 1:-1])  # [[0,1,0],[1,-4,1],[0,1,0]]
-    counts = np.bincount((lap if inner is None else lap[inner]).ravel() + 1020, minlength=2041)
+    y = np.ascontiguousarray(luma, dtype=np.uint8)
+    inner = None if keep is None else np.ascontiguousarray(keep[1:-1, 1:-1])
+    block = 8 // scale if scale in (1, 2, 4) else 0
+    counts, noise_sums, cells, whole, steps = kernels.texture_sums(
+        y, _NO_MASK if inner is None else inner, inner is not None, FLAT_CELL, block
+    )
     n = int(counts.sum())
     mean = float((counts * _LAPLACE).sum()) / n
     sharp = max(0.0, float((counts * _LAPLACE * _LAPLACE).sum()) / n - mean * mean)
@@ -216,60 +220,45 @@ def texture(luma: np.ndarray, scale: int = 1, keep: np.ndarray | None = None) ->
     m_px = int(grey.sum())
     lo, hi = _rank(grey, m_px // 20), _rank(grey, m_px - 1 - m_px // 20)
     edge = _rank(mags, k) / (hi - lo + 1.0)
-    # Immerkær's mask [[1,-2,1],[-2,4,-2],[1,-2,1]] = (row second difference) ⊗ (column second difference)
-    conv = np.abs(across[:-2] + across[2:] - 2 * across[1:-1])
-    picked = conv if inner is None else conv[inner]
-    noise = math.sqrt(math.pi / 2) * float(picked.sum(dtype=np.int64)) / max(1, picked.size) / 6
-    flat = _flat_noise(conv, inner)
-    block = 8 // scale if scale in (1, 2, 4) else 0
-    blocky = _blockiness(np.abs(dx), np.abs(dy), block) if block >= 2 else 1.0
+    noise = _SQRT_HALF_PI * float(noise_sums[0]) / max(1, int(noise_sums[1])) / 6
     return {
         "sharpness": sharp,
         "edge_sharpness": edge,
         "noise_sigma": noise,
-        "noise_sigma_flat": flat,
-        "blockiness": blocky,
+        "noise_sigma_flat": _flat_noise(cells, whole, noise_sums, inner is not None),
+        "blockiness": _blockiness(steps) if block >= 2 else 1.0,
     }
 
 
 def _flat_noise(
-    mag: np.ndarray, keep: np.ndarray | None = None, cell: int = 8, quantile: float = 0.1
+    cells: np.ndarray,
+    whole: np.ndarray,
+    noise_sums: np.ndarray,
+    masked: bool,
+    quantile: float = 0.1,
 ) -> float:
-    """Immerkær's σ over the flattest cells only: the mean ``|Y * M|`` of each ``cell``×``cell`` block,
+    """Immerkær's σ over the flattest cells only: the mean ``|Y * M|`` of each ``FLAT_CELL``² block,
     its ``quantile``-th smallest, times ``sqrt(π/2) / 6``. Texture raises busy cells, not the flat
-    ones, so this tells sensor noise from detail in real photos. With ``keep``, only cells entirely
-    inside it count (all cells when none is). Cell means by Pillow's box reduction."""
-    h, w = mag.shape
-    if h < cell or w < cell:
-        return math.sqrt(math.pi / 2) * float(mag.mean()) / 6 if mag.size else 0.0
-    hh, ww = h - h % cell, w - w % cell
-    cells = Image.fromarray(np.ascontiguousarray(mag[:hh, :ww], dtype=np.float32))
-    blocks = np.asarray(cells.reduce(cell)).ravel()
-    if keep is not None:
-        whole = keep[:hh, :ww].reshape(hh // cell, cell, ww // cell, cell).all(axis=(1, 3)).ravel()
-        if whole.any():
-            blocks = blocks[whole]
-    k = int(quantile * (blocks.size - 1))
-    return math.sqrt(math.pi / 2) * float(np.partition(blocks, k)[k]) / 6
+    ones, so this tells sensor noise from detail in real photos. When masked, only cells entirely
+    inside the mask count (all cells when none is). An image too small for one cell gives the
+    mean over all its pixels."""
+    if cells.size == 0:
+        total, count = int(noise_sums[2]), int(noise_sums[3])
+        return _SQRT_HALF_PI * total / count / 6 if count else 0.0
+    sums = cells.ravel()
+    if masked and whole.any():
+        sums = sums[whole.ravel()]
+    k = int(quantile * (sums.size - 1))
+    return _SQRT_HALF_PI * (float(np.partition(sums, k)[k]) / (FLAT_CELL * FLAT_CELL)) / 6
 
 
-def _blockiness(dx: np.ndarray, dy: np.ndarray, block: int) -> float:
-    """Mean step across the ``block`` grid over the mean step elsewhere, from the absolute steps
-    between neighbouring columns (``dx``, step ``j`` between columns ``j`` and ``j + 1``) and rows."""
-    num = den = 0.0
-    num_n = den_n = 0
-    for steps in (dx, dy.T):
-        if steps.shape[1] < block:
-            continue
-        grid = steps[:, block - 1 :: block]  # steps that cross the grid
-        at = float(grid.sum(dtype=np.int64))
-        num += at
-        den += float(steps.sum(dtype=np.int64)) - at
-        num_n += grid.size
-        den_n += steps.size - grid.size
-    if num_n == 0 or den_n == 0:
+def _blockiness(steps: np.ndarray) -> float:
+    """Mean absolute step across the block grid over the mean step elsewhere (both directions),
+    from ``kernels.texture_sums``'s ``[Σ grid, n grid, Σ other, n other]``."""
+    at, at_n, off, off_n = (int(v) for v in steps)
+    if at_n == 0 or off_n == 0:
         return 1.0
-    return float((num / num_n + 1e-3) / (den / den_n + 1e-3))
+    return float((at / at_n + 1e-3) / (off / off_n + 1e-3))
 
 
 def subject(

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from photogenic.curate.unionfind import union_pairs
+from photogenic.curate import kernels
 
 LUMA = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 THIRDS = ((1 / 3, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1 / 3), (2 / 3, 2 / 3))
@@ -156,53 +156,19 @@ def blockiness(img: np.ndarray, block: int = 8) -> float:
     return float((num[0] / num[1] + 1e-3) / (den[0] / den[1] + 1e-3))
 
 
-def _box3(a: np.ndarray) -> np.ndarray:
-    """3×3 mean filter with edge replication."""
-    p = np.pad(a, 1, mode="edge")
-    s = p[:-2] + p[1:-1] + p[2:]
-    return (s[:, :-2] + s[:, 1:-1] + s[:, 2:]) / 9.0
-
-
-def _median_last(a: np.ndarray) -> np.ndarray:
-    """Median over the last axis (float32), by partial sorting."""
-    n = a.shape[-1]
-    if n % 2:
-        return np.partition(a, n // 2, axis=-1)[..., n // 2].astype(np.float32)
-    p = np.partition(a, (n // 2 - 1, n // 2), axis=-1)
-    return (p[..., n // 2 - 1].astype(np.float32) + p[..., n // 2]) / np.float32(2.0)
-
-
-def background_model(img: np.ndarray, border: int = 2) -> np.ndarray:
-    """Per-row background colour, the channel-wise median of three guesses: the left border, the
-    right border and the row's median. Right for gradient skies and horizons, and for a subject that
-    fills most of a row or touches one side. Float ``(H, 1, 3)`` in [0, 1]."""
-    rows = np.ascontiguousarray(_check(img).transpose(0, 2, 1))  # (H, 3, W)
-    left = _median_last(rows[..., :border])
-    right = _median_last(rows[..., -border:])
-    row = _median_last(rows)
-    middle = np.maximum(np.minimum(left, right), np.minimum(np.maximum(left, right), row))
-    return (middle / np.float32(255.0))[:, None, :]
-
-
-def saliency_map(img: np.ndarray, tolerance: float = 0.05) -> np.ndarray:
+def saliency_map(img: np.ndarray, tolerance: float = 0.05, border: int = 2) -> np.ndarray:
     """How much each pixel stands out from the background:
-    ``box3(min_{|dy| <= k} max_c |I_c(y, x) - B_c(y + dy)|)``, ``B`` from ``background_model`` and
-    ``k = max(1, round(tolerance · H))`` rows, so a gently curved horizon still matches a nearby row of
-    the model while a subject matches none. Float ``(H, W)`` in [0, 1]."""
-    f = img.astype(np.float32) / np.float32(255.0)
-    bg = background_model(img)[:, 0, :]  # (H, 3)
-    h = f.shape[0]
-    k = max(1, round(tolerance * h))
-    padded = np.concatenate([np.repeat(bg[:1], k, 0), bg, np.repeat(bg[-1:], k, 0)])
-    channels = [np.ascontiguousarray(f[..., c]) for c in range(3)]
-    diff = None
-    for dy in range(-k, k + 1):
-        rows = padded[k + dy : k + dy + h]
-        d = np.abs(channels[0] - rows[:, :1])
-        np.maximum(d, np.abs(channels[1] - rows[:, 1:2]), out=d)
-        np.maximum(d, np.abs(channels[2] - rows[:, 2:3]), out=d)
-        diff = d if diff is None else np.minimum(diff, d, out=diff)
-    return _box3(diff)
+    ``box3(min_{|dy| <= k} max_c |I_c(y, x) - B_c(y + dy)|)`` with ``I = img / 255`` and
+    ``k = max(1, round(tolerance · H))`` rows, so a gently curved horizon still matches a nearby row
+    of the model while a subject matches none; rows beyond the image repeat its first or last.
+    ``B`` is the per-row background colour, the channel-wise median of three guesses: the median of
+    the left ``border`` pixels, of the right ones and of the whole row (right for gradient skies and
+    horizons, and for a subject that fills most of a row or touches one side). ``box3`` is the 3×3
+    mean with edges replicated. Float32 ``(H, W)`` in [0, 1], computed in one compiled pass
+    (``kernels.saliency``)."""
+    img = np.ascontiguousarray(_check(img))
+    k = max(1, round(tolerance * img.shape[0]))
+    return kernels.saliency(img, k, border)
 
 
 def saliency_mask(img: np.ndarray, threshold: float = 0.12) -> np.ndarray:
@@ -211,56 +177,28 @@ def saliency_mask(img: np.ndarray, threshold: float = 0.12) -> np.ndarray:
 
 
 def components(mask: np.ndarray, min_area: int = 1) -> list[dict]:
-    """8-connected components of a bool mask with at least ``min_area`` pixels, largest first.
+    """8-connected components of a bool mask with at least ``min_area`` pixels, largest first (ties
+    in raster order of their first pixel).
 
-    Each is ``{"area", "cy", "cx", "y0", "x0", "y1", "x1"}`` (centroid in pixels, bounding box with
-    exclusive ends). Works on runs (horizontal segments of the mask): a run joins every run of the
-    previous row that it overlaps or touches diagonally; the components of that graph come from
-    :func:`~photogenic.curate.unionfind.union_pairs`.
+    Each is ``{"area", "cy", "cx", "y0", "x0", "y1", "x1"}`` (centroid of the pixel centres, bounding
+    box with exclusive ends), from ``kernels.label_components``.
     """
-    h, w = mask.shape
-    padded = np.zeros((h, w + 2), dtype=bool)
-    padded[:, 1:-1] = mask
-    ys, xs = np.nonzero(padded[:, 1:] != padded[:, :-1])  # run starts and ends, row by row
-    y, start, end = ys[0::2], xs[0::2], xs[1::2]  # end exclusive
-    n = y.size
-    if n == 0:
-        return []
-    # runs of row y - 1 that overlap run r: starts <= end[r] and ends >= start[r] (sorted, disjoint)
-    stride = w + 2
-    lo = np.searchsorted(y * stride + end, (y - 1) * stride + start, side="left")
-    hi = np.searchsorted(y * stride + start, (y - 1) * stride + end, side="right")
-    count = np.maximum(hi - lo, 0)
-    a = np.repeat(np.arange(n), count)
-    b = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
-    label = union_pairs(np.arange(n), a, b)
-    length = (end - start).astype(np.float64)
-    roots, comp = np.unique(label, return_inverse=True)  # roots in raster order of first run
-    area = np.bincount(comp, length)
-    sy = np.bincount(comp, length * (y + 0.5))
-    sx = np.bincount(comp, length * (start + end) / 2)
-    y0 = np.full(roots.size, h)
-    x0 = np.full(roots.size, w)
-    y1 = np.zeros(roots.size, dtype=np.intp)
-    x1 = np.zeros(roots.size, dtype=np.intp)
-    np.minimum.at(y0, comp, y)
-    np.minimum.at(x0, comp, start)
-    np.maximum.at(y1, comp, y + 1)
-    np.maximum.at(x1, comp, end)
+    stats = kernels.label_components(np.ascontiguousarray(mask, dtype=bool))
     out = []
-    for c in np.argsort(-area, kind="stable"):
-        if area[c] < min_area:
+    for c in np.argsort(-stats[:, 0], kind="stable"):
+        area, sy, sx, y0, x0, y1, x1 = (int(v) for v in stats[c])
+        if area < min_area:
             break
         out.append(
             {
-                "area": int(area[c]),
-                "cy": float(sy[c] / area[c]),
-                "cx": float(sx[c] / area[c]),
-                "y0": int(y0[c]),
-                "x0": int(x0[c]),
-                "y1": int(y1[c]),
-                "x1": int(x1[c]),
-            }
+                "area": area,
+                "cy": sy / 2 / area,
+                "cx": sx / 2 / area,
+                "y0": y0,
+                "x0": x0,
+                "y1": y1,
+                "x1": x1,
+            }  # fmt: skip
         )
     return out
 

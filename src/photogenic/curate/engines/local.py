@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from photogenic.curate import kernels
 from photogenic.curate.worker import run_shard
 from photogenic.data.item import Item
 
@@ -45,6 +46,7 @@ class LocalEngine:
                 yield number, run_shard(config, items, measure_only)
             return
         context = multiprocessing.get_context("spawn" if os.name != "posix" else "fork")
+        kernels.warm()  # forked workers inherit the compiled kernels
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             pending: deque[tuple[int, list[Future]]] = deque()
             for number, items in shards:
