@@ -102,3 +102,33 @@ def test_equal_components_keep_raster_order():
     mask = np.zeros((5, 5), dtype=bool)
     mask[3, 0] = mask[0, 4] = mask[0, 1] = True
     assert [(c["y0"], c["x0"]) for c in m.components(mask)] == [(0, 1), (0, 4), (3, 0)]
+
+
+def test_colour_measures_match_the_per_pixel_formulas():
+    from photogenic.curate.features import colour_and_exposure
+
+    rng = np.random.default_rng(6)
+    for t in range(30):
+        h, w = (int(v) for v in rng.integers(2, 40, 2))
+        img = rng.integers(0, 256, (h, w, 3)).astype(np.uint8)
+        if t % 3 == 0:
+            img[..., 2] = 252  # blue clipped, the others not: colour clipping
+        keep = rng.random((h, w)) > 0.3 if t % 2 else np.ones((h, w), bool)
+        keep.flat[0] = True
+        got = colour_and_exposure(img, keep if t % 2 else None)
+        px = img[keep].astype(np.float64)
+        n = len(px)
+        mx, mn = px.max(axis=1), px.min(axis=1)
+        rg, yb = px[:, 0] - px[:, 1], (px[:, 0] + px[:, 1]) / 2 - px[:, 2]
+        assert got["colour_clipped_fraction"] == np.count_nonzero((mx >= 250) & (mn < 250)) / n
+        assert got["clipped_fraction"] == np.count_nonzero(mx >= 250) / n
+        np.testing.assert_allclose(got["mean_luminance"], (px @ m.LUMA).mean() / 255, rtol=1e-6)
+        np.testing.assert_allclose(got["rms_contrast"], (px @ m.LUMA).std() / 255, rtol=1e-5)
+        colourful = np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean())
+        np.testing.assert_allclose(got["colorfulness"], colourful, rtol=1e-9)
+        sat = (mx - mn) / np.maximum(mx, 1)
+        np.testing.assert_allclose(got["saturation_mean"], sat.mean(), rtol=1e-5)
+        if t % 2 == 0:  # the whole image: the reference module's hue share
+            np.testing.assert_allclose(
+                got["dominant_hue_share"], m.dominant_hue_share(img), rtol=1e-5
+            )

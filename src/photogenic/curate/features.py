@@ -75,6 +75,15 @@ def measure_image(
     return out
 
 
+def median(values: np.ndarray) -> float:
+    """``np.median`` of a non-empty 1-D array (same value and dtype arithmetic), by one partial sort."""
+    k = values.size // 2
+    if values.size % 2:
+        return float(np.partition(values, k)[k])
+    low = np.partition(values, (k - 1, k))
+    return float((low[k - 1] + low[k]) / values.dtype.type(2))
+
+
 def photo_mask(regions: Sequence[np.ndarray], width: int, height: int) -> np.ndarray | None:
     """Pixels outside every text polygon (bool ``(height, width)``), a pixel counting as text when
     the polygon touches it; None when there is no text or less than ``MIN_PHOTO_SHARE`` is left."""
@@ -103,12 +112,13 @@ def colour_and_exposure(img: np.ndarray, keep: np.ndarray | None = None) -> dict
     and the 3×3 matrix of channel products (every one is a linear combination of R, G, B);
     percentiles from histograms of the 8-bit values.
     """
-    px = img.reshape(-1, 3) if keep is None else img[keep]  # (n, 3): every statistic is per pixel
-    n = max(1, len(px))
-    u = np.ascontiguousarray(px.T)  # (3, n) uint8
-    f = u.astype(np.float64)
-    sums = f.sum(axis=1)
-    products = np.einsum("in,jn->ij", f, f)
+    img = np.ascontiguousarray(img, dtype=np.uint8)
+    mask = _NO_MASK if keep is None else np.ascontiguousarray(keep, dtype=bool)
+    count, sums, products, hist, vhist, clipped, sat, hue, weight = kernels.colour_sums(
+        img, mask, keep is not None, m.LUMA, HUE_BINS
+    )
+    n = max(1, count)
+    sums, products = sums.astype(np.float64), products.astype(np.float64)
 
     def moments(v: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of ``v · (R, G, B)`` over the pixels."""
@@ -118,14 +128,6 @@ def colour_and_exposure(img: np.ndarray, keep: np.ndarray | None = None) -> dict
     luma_mean, luma_std = moments(m.LUMA.astype(np.float64))
     rg_mean, rg_std = moments(np.array([1.0, -1.0, 0.0]))
     yb_mean, yb_std = moments(np.array([0.5, 0.5, -1.0]))
-    c = u.astype(np.float32)
-    y = c[0] * m.LUMA[0] + c[1] * m.LUMA[1] + c[2] * m.LUMA[2]  # 0-255
-    hist = np.bincount((y + 0.5).astype(np.intp), minlength=256)
-    mx = u.max(axis=0)
-    mn = u.min(axis=0)
-    vhist = np.bincount(mx, minlength=256)
-    delta = (mx - mn).astype(np.float32)
-    sat = delta / np.maximum(mx, 1).astype(np.float32)  # HSV saturation, 0 for black
     mean_rgb = sums / n / 255.0
     grey = float(mean_rgb.mean())
 
@@ -145,12 +147,12 @@ def colour_and_exposure(img: np.ndarray, keep: np.ndarray | None = None) -> dict
         "bright_fraction": float(hist[250:].sum() / n),
         "value_p99": pct(0.99, vcdf),
         "clipped_fraction": float(vhist[250:].sum() / n),
-        "colour_clipped_fraction": float(np.count_nonzero((mx >= 250) & (mn < 250)) / n),
+        "colour_clipped_fraction": float(clipped / n),
         "saturation_p90": float(np.partition(sat, k90)[k90]),
         "rms_contrast": luma_std / 255.0,
         "colorfulness": math.hypot(rg_std, yb_std) + 0.3 * math.hypot(rg_mean, yb_mean),
         "saturation_mean": float(sat.mean()),
-        "dominant_hue_share": _dominant_hue(u, mx, delta),
+        "dominant_hue_share": _dominant_hue(hue, weight, count),
         "color_cast": math.hypot(*(mean_rgb - grey)) / (grey + 1e-3),
     }
 
@@ -159,23 +161,14 @@ HUE_BINS = 12
 _NEIGHBOURS = (np.arange(HUE_BINS)[:, None] + np.array([-1, 0, 1])) % HUE_BINS  # 3-bin windows
 
 
-def _dominant_hue(u: np.ndarray, mx: np.ndarray, delta: np.ndarray) -> float:
-    """``measures.dominant_hue_share`` of ``(3, n)`` uint8 pixels with their max and max - min: the
-    weight ``saturation · value`` is ``delta / 255``, and the hue's sextant comes from which channel
-    is the largest (red, then green, then blue on ties)."""
-    total = float(delta.sum()) / 255.0
-    if total < 1e-6 * delta.size:
+def _dominant_hue(hue: np.ndarray, weight: int, count: int) -> float:
+    """``measures.dominant_hue_share`` from ``kernels.colour_sums``'s hue histogram: the weight
+    ``saturation · value`` of a pixel is ``(max - min) / 255``, and its hue's sextant comes from
+    which channel is the largest (red, then green, then blue on ties)."""
+    total = weight / 255.0
+    if total < 1e-6 * count:
         return 0.0
-    r, g, b = u.astype(np.int16)
-    not_r = mx != u[0]
-    is_b = not_r & (mx != u[1])
-    num = np.where(not_r, np.where(is_b, r - g, b - r), g - b).astype(np.float32)
-    sextant = (not_r.astype(np.float32) + is_b) * 2  # 0 red, 2 green, 4 blue
-    # the hue in bins, plus one full turn so that it is never negative
-    hue = (sextant + num / np.maximum(delta, 1e-6)) * (HUE_BINS / 6) + HUE_BINS
-    counts = np.bincount(hue.astype(np.intp), weights=delta, minlength=3 * HUE_BINS)
-    hist = counts[: 3 * HUE_BINS].reshape(3, HUE_BINS).sum(axis=0) / 255.0
-    return float(hist[_NEIGHBOURS].sum(axis=1).max() / total)
+    return float((hue / 255.0)[_NEIGHBOURS].sum(axis=1).max() / total)
 
 
 _NO_TEXTURE = {
@@ -302,7 +295,7 @@ def subject(
         subject_thirds_distance=m.thirds_distance(cx, cy),
         subject_centre_distance=math.hypot(cx - 0.5, cy - 0.5),
         subject_touches_border=float(s["x0"] == 0 or s["y0"] == 0 or s["x1"] == w or s["y1"] == h),
-        subject_contrast=float(np.median(vals)),
+        subject_contrast=median(vals),
         subject_shading=_shading(xs.astype(np.float32), ys.astype(np.float32), lum),
     )
     return out

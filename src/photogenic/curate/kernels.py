@@ -236,3 +236,62 @@ def warm() -> None:
     texture_sums(luma, np.ones((10, 10), dtype=np.bool_), True, 8, 4)
     saliency(np.zeros((4, 4, 3), dtype=np.uint8), 1, 2)
     label_components(np.zeros((4, 4), dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def colour_sums(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - compiled
+    """Per-pixel colour statistics of a uint8 (H, W, 3) array, over ``keep`` when ``use_keep``.
+
+    Returns ``n``; ``sums`` (3) and ``products`` (3×3) of the channels; histograms of the rounded
+    float32 luma ``Σ c·luma[c]`` and of ``max(R, G, B)``; the count of pixels with a channel at 250
+    or more but not all three; the HSV saturation of each pixel (float32, in scan order); and the
+    hue histogram (``hue_bins`` bins) weighted by ``max - min``, with its total weight.
+    """
+    h, w = img.shape[0], img.shape[1]
+    sums = np.zeros(3, dtype=np.int64)
+    products = np.zeros((3, 3), dtype=np.int64)
+    hist = np.zeros(256, dtype=np.int64)
+    vhist = np.zeros(256, dtype=np.int64)
+    sat = np.empty(h * w, dtype=np.float32)
+    hue = np.zeros(hue_bins, dtype=np.int64)
+    step = np.float32(hue_bins / 6)
+    clipped = 0
+    n = 0
+    weight = 0
+    for i in range(h):
+        for j in range(w):
+            if use_keep and not keep[i, j]:
+                continue
+            r, g, b = np.int64(img[i, j, 0]), np.int64(img[i, j, 1]), np.int64(img[i, j, 2])
+            sums[0] += r
+            sums[1] += g
+            sums[2] += b
+            products[0, 0] += r * r
+            products[0, 1] += r * g
+            products[0, 2] += r * b
+            products[1, 1] += g * g
+            products[1, 2] += g * b
+            products[2, 2] += b * b
+            y = np.float32(r) * luma[0] + np.float32(g) * luma[1]
+            y = y + np.float32(b) * luma[2]
+            hist[np.int64(y + np.float32(0.5))] += 1
+            mx, mn = max(r, g, b), min(r, g, b)
+            vhist[mx] += 1
+            if mx >= 250 and mn < 250:
+                clipped += 1
+            delta = mx - mn
+            sat[n] = np.float32(delta) / np.float32(max(mx, 1))
+            n += 1
+            if delta == 0:
+                continue
+            weight += delta
+            if mx == r:  # red, then green, then blue on ties
+                sextant, num = 0, g - b
+            elif mx == g:
+                sextant, num = 2, b - r
+            else:
+                sextant, num = 4, r - g
+            turn = (np.float32(sextant) + np.float32(num) / np.float32(delta)) * step
+            hue[np.int64(turn + np.float32(hue_bins)) % hue_bins] += delta
+    products[1, 0], products[2, 0], products[2, 1] = products[0, 1], products[0, 2], products[1, 2]
+    return n, sums, products, hist, vhist, clipped, sat[:n], hue, weight
