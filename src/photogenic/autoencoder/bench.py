@@ -70,6 +70,9 @@ def bench_training() -> AutoencoderTrainConfig:
     config.loop.optimizer.schedule = "cosine"
     config.loop.optimizer.warmup_steps = 100
     config.loop.checkpoint = CheckpointConfig(every=250, keep_last=1)
+    # the adaptive weight sets the PatchGAN's gradient to disc_weight × the reconstruction's; at
+    # latent-diffusion's 0.5 it cost AE-16 +Fourier 1.4 dB on Kodak at this budget
+    config.loss.disc_weight = 0.05
     return config
 
 
