@@ -81,10 +81,9 @@ class BenchConfig:
     """The shared budget and data of every variant."""
 
     train: AutoencoderTrainConfig = field(default_factory=bench_training)
-    disc_start_fraction: float = (
-        0.75  # adversarial variants switch the PatchGAN on after this share
-    )
-    # (late, as latent-diffusion does: a PatchGAN started at half the budget cost 1.2 dB)
+    # adversarial variants switch the PatchGAN on after this share of the budget: late, as
+    # latent-diffusion does (started at half the budget it cost 1.2 dB)
+    disc_start_fraction: float = 0.75
     throughput_size: int = 256
     throughput_batch: int = 4
     throughput_repeats: int = 3

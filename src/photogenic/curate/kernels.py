@@ -228,16 +228,6 @@ def label_components(mask):  # pragma: no cover - compiled
     return stats
 
 
-def warm() -> None:
-    """Load (or compile) every kernel in this process, so that worker processes forked from it
-    start with them ready instead of each loading them again."""
-    luma = np.zeros((12, 12), dtype=np.uint8)
-    texture_sums(luma, np.ones((1, 1), dtype=np.bool_), False, 8, 4)
-    texture_sums(luma, np.ones((10, 10), dtype=np.bool_), True, 8, 4)
-    saliency(np.zeros((4, 4, 3), dtype=np.uint8), 1, 2)
-    label_components(np.zeros((4, 4), dtype=np.bool_))
-
-
 @njit(cache=True, nogil=True)
 def colour_sums(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - compiled
     """Per-pixel colour statistics of a uint8 (H, W, 3) array, over ``keep`` when ``use_keep``.
@@ -295,3 +285,20 @@ def colour_sums(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - comp
             hue[np.int64(turn + np.float32(hue_bins)) % hue_bins] += delta
     products[1, 0], products[2, 0], products[2, 1] = products[0, 1], products[0, 2], products[1, 2]
     return n, sums, products, hist, vhist, clipped, sat[:n], hue, weight
+
+
+def warm() -> None:
+    """Load (or compile) every kernel in this process, so that worker processes forked from it
+    start with them ready instead of each loading them again."""
+    luma = np.zeros((12, 12), dtype=np.uint8)
+    texture_sums(luma, np.ones((1, 1), dtype=np.bool_), False, 8, 4)
+    texture_sums(luma, np.ones((10, 10), dtype=np.bool_), True, 8, 4)
+    saliency(np.zeros((4, 4, 3), dtype=np.uint8), 1, 2)
+    label_components(np.zeros((4, 4), dtype=np.bool_))
+    colour_sums(
+        np.zeros((4, 4, 3), dtype=np.uint8),
+        np.ones((1, 1), dtype=np.bool_),
+        False,
+        np.ones(3, dtype=np.float32),
+        12,
+    )
