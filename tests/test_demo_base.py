@@ -4,6 +4,7 @@ Emu-style base in half precision, loadable by ``DiffusionPipeline.from_pretraine
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import torch
@@ -29,6 +30,11 @@ def _toy_config() -> BaseBuildConfig:
     pretrain.loop.batch_size = 4
     pretrain.loop.validate_every = 0
     pretrain.loop.early_stopping.enabled = False
+    anneal = config.anneal
+    anneal.loop.max_steps = 2
+    anneal.loop.batch_size = 4
+    anneal.loop.validate_every = 0
+    anneal.loop.early_stopping.enabled = False
     return config
 
 
@@ -36,6 +42,7 @@ def test_rebuild_base_installs_a_half_precision_emu_model(tmp_path: Path) -> Non
     target = tmp_path / "installed"
     record = build_base(_toy_config(), tmp_path / "work", target, progress=False)
     assert record["pretrain"]["steps"] == 2 and record["autoencoder"]["steps"] == 2
+    assert record["anneal"]["steps"] == 2
     assert json.loads((target / "build.json").read_text()) == record
     stored = load_file(target / "unet" / "diffusion_pytorch_model.safetensors")
     assert {t.dtype for t in stored.values()} == {torch.float16}  # shipped in half precision
@@ -59,3 +66,18 @@ def test_demo_tunes_the_shipped_base_at_its_native_resolution() -> None:
     factor = 2 ** (len(vae["block_out_channels"]) - 1)
     native = unet["sample_size"] * factor  # what the demo samples at: the pipeline's default
     assert demo_tune_config().task.data.resolution == native
+
+
+def test_rebuild_base_anneals_from_an_installed_stage1_without_pretraining_again(
+    tmp_path: Path,
+) -> None:
+    config = _toy_config()
+    first = build_base(config, tmp_path / "work", tmp_path / "installed", progress=False)
+    work = tmp_path / "again"
+    shutil.copytree(tmp_path / "work" / "stage1", work / "stage1")
+    record = build_base(config, work, tmp_path / "annealed", progress=False)
+    assert not (work / "autoencoder").exists() and not (work / "pretrain").exists()
+    assert record["pretrain"] == first["pretrain"] and record["anneal"]["steps"] == 2
+    before = load_file(work / "stage1" / "unet" / "diffusion_pytorch_model.safetensors")
+    after = load_file(tmp_path / "annealed" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert any(not torch.equal(before[k], after[k]) for k in before)  # the anneal trained it

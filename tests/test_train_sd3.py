@@ -24,6 +24,7 @@ from photogenic.train.objective import (
     diffusion_loss,
     draw_noise,
     flow_matching_noising,
+    flow_shift,
     flow_sigmas,
     noisy_inputs,
 )
@@ -146,6 +147,7 @@ def test_random_sd3_model_loads_by_path_and_conditions_like_the_pipeline(model: 
     assert family.bucket_multiple(pipe) == 16  # f8 VAE x patch size 2
     assert set(family.trainable(pipe)) == {"transformer"}
     assert type(family.noise_scheduler(pipe)).__name__ == "FlowMatchEulerDiscreteScheduler"
+    assert family.noise_scheduler(pipe).config.shift == 3.0  # SD3's default shift
 
     texts = ["a red star", "a blue sea above a hill"]
     cond = family.encode_text(pipe, texts)
@@ -220,3 +222,14 @@ def test_sample_generate_from_an_sd3_directory(model: Path, tmp_path: Path) -> N
     assert latent_shape(pipe, 32, 64) == (16, 8, 4)
     with pytest.raises(PhotogenicError, match="--scheduler model"):
         generate(model, prompts, tmp_path / "dpm", SampleConfig(steps=2), progress=False)
+
+
+def test_the_spec_sets_the_flow_shift_for_training_and_sampling(tmp_path: Path) -> None:
+    spec = RandomModelSpec(
+        vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16], flow_shift=1.0
+    )
+    FAMILIES.get("sd3")().build_random(tmp_path / "m", spec)
+    family = family_for(tmp_path / "m")
+    pipe = family.load(tmp_path / "m")
+    assert pipe.scheduler.config.shift == 1.0  # what sampling uses
+    assert flow_shift(family.noise_scheduler(pipe)) == 1.0  # what training draws σ with

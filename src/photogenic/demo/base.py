@@ -4,10 +4,15 @@
    images), standing in for web-scale pretraining data — every quality, not only needles.
 2. The 16-channel Fourier autoencoder, trained on that pool through the single loop.
 3. A random Emu-style U-Net + CLIP + T5 (world vocabulary tokenizer) on that autoencoder,
-   pretrained on the whole pool until its held-out loss stops improving (noise offset 0.02, the
-   paper's last pre-training stage).
-4. Saved in half precision under ``photogenic/assets/demo-base`` (package data, < 20 MB); load it
+   pretrained on the whole pool at a constant learning rate (noise offset 0.02, the paper's last
+   pre-training stage), saved in half precision as ``WORK/stage1``.
+4. An annealing stage: from ``stage1``, a fresh optimizer whose learning rate decays to zero on a
+   cosine, on the same pool (skipped when its step budget is 0).
+5. Saved in half precision under ``photogenic/assets/demo-base`` (package data, < 20 MB); load it
    with ``DiffusionPipeline.from_pretrained(path, torch_dtype=torch.float32)`` on a CPU.
+
+Each step resumes: a finished ``stage1`` is not rebuilt, so the annealing stage can also start
+from an installed base copied there (with its ``build.json``).
 """
 
 from __future__ import annotations
@@ -80,6 +85,15 @@ def pretrain_config() -> TrainConfig:
     return cfg
 
 
+def anneal_config() -> TrainConfig:
+    """The annealing stage: the pretraining recipe, restarted with a cosine decay to zero."""
+    cfg = pretrain_config()
+    cfg.loop.max_steps = 2500
+    cfg.loop.optimizer.schedule = "cosine"
+    cfg.loop.optimizer.warmup_steps = 50
+    return cfg
+
+
 @dataclass
 class BaseBuildConfig:
     """Everything ``--rebuild-base`` runs (sized for hours, not minutes, on a 2-core CPU)."""
@@ -90,6 +104,7 @@ class BaseBuildConfig:
     autoencoder: AutoencoderTrainConfig = field(default_factory=_ae_config)
     unet: RandomModelSpec = field(default_factory=_unet_spec)
     pretrain: TrainConfig = field(default_factory=pretrain_config)
+    anneal: TrainConfig = field(default_factory=anneal_config)
 
 
 def world_vocabulary(n: int = 5000) -> list[str]:
@@ -113,9 +128,27 @@ def build_base(
         workers=config.workers,
         progress=progress,
     )
+    stage1 = work / "stage1"
+    if not (stage1 / "build.json").is_file():
+        _pretrain(config, pool, work, stage1, progress)
+    record = json.loads((stage1 / "build.json").read_text())
+    record.pop("size_mb", None)
+    final = stage1
+    if config.anneal.loop.max_steps > 0:
+        summary = train_model(config.anneal, stage1, pool, work / "anneal", progress=progress)
+        record["anneal"] = _summary(summary)
+        final = work / "anneal" / "model"
+    record["size_mb"] = _install_half_precision(final, target)
+    (target / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record
+
+
+def _pretrain(
+    config: BaseBuildConfig, pool: Path, work: Path, stage1: Path, progress: bool
+) -> None:
+    """Autoencoder, random U-Net and text encoders, pretraining; ``stage1`` in half precision."""
     ae_run = work / "autoencoder"
     ae_summary = train_autoencoder(config.autoencoder, [pool], ae_run, progress=progress)
-
     random_base = work / "random-base"
     if not (random_base / "model_index.json").is_file():
         spec = config.unet
@@ -125,22 +158,27 @@ def build_base(
         load_autoencoder(ae_run / "model").save_pretrained(random_base / "vae")
     pretrain = work / "pretrain"
     summary = train_model(config.pretrain, random_base, pool, pretrain, progress=progress)
-
-    from photogenic.models.emu_pipeline import EmuPipeline
-
-    pipe = EmuPipeline.from_pretrained(pretrain / "model", torch_dtype=torch.float16)
-    if target.exists():
-        shutil.rmtree(target)
-    pipe.save_pretrained(target)
     record = {
         "autoencoder": {
             k: ae_summary[k] for k in ("steps", "validation_psnr", "stopped_early", "validations")
         },
-        "pretrain": {
-            k: summary[k]
-            for k in ("steps", "stopped_early", "best_step", "validations", "train_items")
-        },
-        "size_mb": round(sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 1e6, 2),
+        "pretrain": _summary(summary),
     }
-    (target / "build.json").write_text(json.dumps(record, indent=2) + "\n")
-    return record
+    _install_half_precision(pretrain / "model", stage1)
+    (stage1 / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _summary(summary: dict[str, Any]) -> dict[str, Any]:
+    keys = ("steps", "stopped_early", "best_step", "validations", "train_items")
+    return {k: summary[k] for k in keys}
+
+
+def _install_half_precision(model: Path, target: Path) -> float:
+    """Save the pipeline at ``model`` to ``target`` in float16; its size in MB."""
+    from photogenic.models.emu_pipeline import EmuPipeline
+
+    pipe = EmuPipeline.from_pretrained(model, torch_dtype=torch.float16)
+    if target.exists():
+        shutil.rmtree(target)
+    pipe.save_pretrained(target)
+    return round(sum(p.stat().st_size for p in target.rglob("*") if p.is_file()) / 1e6, 2)

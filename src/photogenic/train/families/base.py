@@ -37,6 +37,9 @@ class RandomModelSpec:
     codebook_size: int = 64  # VQ codebook entries (masked-token families)
     vocabulary: list[str] = field(default_factory=list)  # whole-word tokens for the tokenizer
     prediction_type: str = "epsilon"
+    # flow-matching families: the scheduler's σ shift, used in training and sampling alike (SD3's
+    # 3.0 is for ~1 megapixel; the SD3 paper scales it with the square root of the pixel count)
+    flow_shift: float = 3.0
 
 
 class ModelFamily:

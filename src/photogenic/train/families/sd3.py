@@ -25,7 +25,6 @@ from photogenic.train.families.tokenizer import build_clip_tokenizer, build_t5_t
 # SD3-medium's autoencoder normalisation: latents = (z - shift) * scale
 VAE_SCALING_FACTOR = 1.5305
 VAE_SHIFT_FACTOR = 0.0609
-FLOW_SHIFT = 3.0  # SD3-medium's scheduler shift (SD3 paper §5.3.2)
 PATCH_SIZE = 2  # SD3's transformer patch size
 POS_EMBED_MAX_SIZE = 96  # position grid (in patches) of SD3-medium: up to 1536 px at f8, patch 2
 
@@ -113,7 +112,9 @@ class StableDiffusion3Family(StableDiffusionFamily):
 
         pipe = StableDiffusion3Pipeline(
             transformer=random_sd3_transformer(spec, pooled_dim=2 * half),
-            scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=FLOW_SHIFT),
+            scheduler=FlowMatchEulerDiscreteScheduler(
+                num_train_timesteps=1000, shift=spec.flow_shift
+            ),
             vae=random_sd3_vae(spec),
             text_encoder=clip(),
             tokenizer=clip_tokenizer,
