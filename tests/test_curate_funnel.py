@@ -137,3 +137,22 @@ def test_bad_config_is_a_one_line_error(pool, tmp_path, capsys):
     assert main([*args, "--set", "nonsense=1"]) == 2
     err = capsys.readouterr().err
     assert "select.top_k" in err and "nonsense" in err
+
+
+def test_local_engine_starts_its_workers_when_made_and_stops_them_on_close():
+    from photogenic.curate.engines import LocalEngine
+
+    engine = LocalEngine(workers=2)
+    pids = set(engine._pool._processes)  # started before any shard is mapped
+    assert len(pids) == 2 and os.getpid() not in pids
+    for pid in pids:
+        os.kill(pid, 0)  # alive
+    engine.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_the_pass_time_leaves_out_the_engine_start_up(reference):
+    pass1 = json.loads((reference / "summary.json").read_text())["pass1"]
+    assert pass1["workers"] == 2 and pass1["startup_seconds"] > 0 and pass1["seconds"] > 0
