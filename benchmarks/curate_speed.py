@@ -9,7 +9,8 @@ beside it, since on a shared machine the best is the least disturbed):
 - ``decode_bound``: Pillow decoding the same files with the same ``draft`` the funnel uses, on the
   same number of processes (the ceiling for any funnel that must look at the pixels),
 - ``funnel``: ``photogenic curate run`` with the weight-free stages (1-3, 7-9; OCR, offensive and
-  learned scorers off), images/s of the per-item pass and of the whole run,
+  learned scorers off), images/s of the per-item pass (like the decode bound's, without starting
+  the worker processes, which is reported beside it) and of the whole run,
 - ``cleanvision``: cleanvision's default ``find_issues`` on the 768×512 pool (if installed),
 - the model stages separately (OCR text detection, nudenet), images/s on one process,
 - peak memory (RSS, the driver and each worker) of the funnel on a small and a larger world pool,
@@ -114,6 +115,7 @@ def funnel(pool: Path, out: Path, workers: int, extra: list[str]) -> dict:
         "items": summary["input"],
         "per_item_pass_images_per_second": summary["images_per_second"],
         "per_item_pass_seconds": p1["seconds"],
+        "engine_startup_seconds": p1.get("startup_seconds"),  # workers forked, kernels loaded
         "whole_run_seconds": round(wall, 3),
         "whole_run_images_per_second": round(summary["input"] / wall, 1),
         "stage_cpu_seconds": summary["stage_cpu_seconds"],
