@@ -123,7 +123,7 @@ def sd3_base() -> FamilyBaseConfig:
             vae_block_out_channels=[32, 64, 64, 64],
             latent_channels=16,
             # no σ shift: SD3's 3.0 suits ~1 megapixel (the SD3 paper's shift grows with the square
-            # root of the pixel count, 1.0 at 256 px); at 64 px it spent training on near-pure noise
+            # root of the pixel count, 1.0 at 256 px); at 64 px it put most training at high noise
             flow_shift=1.0,
         )
     )
