@@ -10,6 +10,7 @@ import pytest
 from diffusers import DiffusionPipeline
 
 from photogenic.cli.main import main
+from photogenic.data import open_dataset
 
 TINY_TEXT = {
     "spec.cross_attention_dim": 16,
@@ -75,10 +76,13 @@ def test_each_family_gets_a_row_with_its_compute(
             verdict = row[axis]
             assert (verdict["model"], verdict["baseline"]) == (f"{name}-tuned", f"{name}-base")
             assert verdict["n_pairs"] == 6
+            versus = row["vs_control"][axis]
+            assert (versus["model"], versus["baseline"]) == (f"{name}-tuned", f"{name}-control")
+            assert versus["n_pairs"] == 6
         assert row["appeal_met"] == (
             row["appeal"]["win_rate"] > 0.5 and row["appeal"]["win_rate_ci"][0] > 0.5
         )
-        phases = {"pretrain", "quality-tune", "sampling"}
+        phases = {"pretrain", "quality-tune", "sampling", "control-tune", "control-sampling"}
         phases.add("tokenizer" if name == "amused" else "build")
         assert set(row["compute_seconds"]) == phases
         assert row["compute_seconds"]["pretrain"] > 0 and min(row["compute_seconds"].values()) >= 0
@@ -93,7 +97,10 @@ def test_each_family_gets_a_row_with_its_compute(
     sd3_vae = json.loads((out / "families" / "sd3" / "random" / "model_index.json").read_text())
     assert sd3_vae["vae"] == ["photogenic.autoencoder.model", "FourierAutoencoderKL"]
     printed = capsys.readouterr().out
-    assert "vs its own world-pretrained base" in printed
+    assert "vs its own world-pretrained base" in printed and "appeal vs control" in printed
+    curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
+    control = [i for i in open_dataset(out / "subsets" / f"random-{len(curated)}") if not i.error]
+    assert len(control) == len(curated) > 0  # the control is the same size as the curated set
 
     stamp = (out / "families" / "sd3" / "compute.json").read_text()
     assert main(args) == 0  # a rerun resumes: nothing is trained or sampled again

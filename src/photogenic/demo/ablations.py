@@ -194,15 +194,18 @@ def format_ablations(result: dict[str, Any]) -> str:
     if result.get("families"):
         lines += [
             "",
-            "each family quality-tuned on the curated set, vs its own world-pretrained base",
-            f"{'family':<14}{'appeal (95% CI)':>24}{'faithful W/T/L':>16}{'compute (min)':>15}",
+            "each family quality-tuned on the curated set, vs its own world-pretrained base and vs "
+            "the base tuned on a random pool subset of the same size (control)",
+            f"{'family':<14}{'appeal (95% CI)':>24}{'faithful W/T/L':>16}"
+            f"{'appeal vs control':>19}{'compute (min)':>15}",
         ]
         for row in result["families"]:
             a, f = row["appeal"], row["faithfulness"]
             low, high = a["win_rate_ci"]
             minutes = sum(row["compute_seconds"].values()) / 60
+            control = row.get("vs_control", {}).get("appeal", {}).get("win_rate", float("nan"))
             lines.append(
                 f"{row['family']:<14}{a['win_rate']:>10.3f} [{low:.3f}, {high:.3f}]"
-                f"{f['win']:>8}/{f['tie']}/{f['loss']}{minutes:>14.1f}"
+                f"{f['win']:>8}/{f['tie']}/{f['loss']}{control:>19.3f}{minutes:>14.1f}"
             )
     return "\n".join(lines)

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
+from photogenic.data import open_dataset
 from photogenic.demo.base import BASE_DIR, pretrain_config, world_vocabulary
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
-from photogenic.demo.tuning import quality_tune
+from photogenic.demo.tuning import quality_tune, write_random_subset
 from photogenic.runs import atomic_write_text
 from photogenic.sample.schedulers import DEFAULT_SCHEDULER
 from photogenic.train.families import FAMILIES, RandomModelSpec
@@ -232,13 +233,15 @@ def family_row(
     config: FamilyBaseConfig,
     pool: Path,
     curated: Path,
+    control: Path,
     out: Path,
     tune: TrainConfig,
     evaluation: EvaluationConfig,
     progress: bool = True,
 ) -> dict[str, Any]:
-    """One family's row: build and pretrain its base, quality-tune it on ``curated`` with the
-    demo's recipe, sample both with the same prompts and seeds, judge tuned vs base."""
+    """One family's row: build and pretrain its base, quality-tune it on ``curated`` and, as the
+    control, on ``control`` (a random pool subset of the same size) with the demo's recipe, sample
+    all three with the same prompts and seeds, judge tuned vs base and tuned vs control."""
     work = out / "families" / name
     built = build_family_base(config, pool, work, progress)
     compute = Compute(work / "compute.json")
@@ -250,17 +253,29 @@ def family_row(
         tuned / "model" / "model_index.json",
         lambda: quality_tune(Path(built["model"]), curated, tuned, tune, progress),
     )
+    tuned_on_random = work / "control"
+    compute.run(
+        "control-tune",
+        tuned_on_random / "model" / "model_index.json",
+        lambda: quality_tune(Path(built["model"]), control, tuned_on_random, tune, progress),
+    )
     evaluation = copy.deepcopy(evaluation)
     evaluation.sample.scheduler = config.scheduler
     models = {f"{name}-base": Path(built["model"]), f"{name}-tuned": tuned / "model"}
 
-    def sample() -> None:
-        for label, model in models.items():
+    def sample(labels: dict[str, Path], marker: Path) -> None:
+        for label, model in labels.items():
             sample_model(label, model, out / "eval", evaluation, progress)
-        (work / "sampled").touch()
+        marker.touch()
 
-    compute.run("sampling", work / "sampled", sample)
+    compute.run("sampling", work / "sampled", lambda: sample(models, work / "sampled"))
+    controlled = {f"{name}-control": tuned_on_random / "model"}
+    marker = work / "control-sampled"
+    compute.run("control-sampling", marker, lambda: sample(controlled, marker))
     verdict = judge_against(f"{name}-tuned", f"{name}-base", out / "eval", evaluation, False)
+    versus_control = judge_against(
+        f"{name}-tuned", f"{name}-control", out / "eval", evaluation, False
+    )
     appeal, faithful = verdict["appeal"], verdict["faithfulness"]
     return {
         "name": name,
@@ -272,6 +287,7 @@ def family_row(
         **verdict,
         "appeal_met": appeal["win_rate"] > 0.5 and appeal["win_rate_ci"][0] > 0.5,
         "faithfulness_met": faithful["win"] >= faithful["loss"],
+        "vs_control": versus_control,
         "compute_seconds": Compute(work / "compute.json").seconds,
     }
 
@@ -285,16 +301,22 @@ def family_rows(
     progress: bool = True,
 ) -> list[dict[str, Any]]:
     """The rows of ``names`` (fields of ``bases``) for a ``DemoConfig``: the base pool (size, seed)
-    in ``out/family-pool``, then :func:`family_row` for each, on ``out/specialist/kept``."""
+    in ``out/family-pool``, then :func:`family_row` for each, on ``out/specialist/kept`` and a
+    random subset of ``out/world`` of the same size (the size ablation's ``random-N``)."""
     pool_dir = out / "family-pool"
     make_world(pool_dir, *pool, config.world, workers=config.workers, progress=progress)
     curated = out / "specialist" / "kept"
+    size = sum(1 for item in open_dataset(curated) if not item.error)
+    control = out / "subsets" / f"random-{size}"
+    if not (control / "metadata.jsonl").is_file():
+        write_random_subset(out / "world", size, config.seed + 1, control)
     return [
         family_row(
             name,
             getattr(bases, name),
             pool_dir,
             curated,
+            control,
             out,
             config.tune,
             config.evaluation,
