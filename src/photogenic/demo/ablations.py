@@ -30,7 +30,7 @@ from photogenic.demo.base import BaseBuildConfig
 from photogenic.demo.evaluation import judge_against, sample_model
 from photogenic.demo.families import FAMILY_ROWS, FamilyBases, family_rows
 from photogenic.demo.pipeline import DemoConfig, StageClock, base_model, curate_world
-from photogenic.demo.tuning import quality_tune, write_random_subset
+from photogenic.demo.tuning import quality_tune, random_control
 from photogenic.errors import PhotogenicError
 from photogenic.runs import atomic_write_text
 
@@ -93,8 +93,7 @@ def run_ablations(
             subset = out / "subsets" / name
             chosen = random.Random(config.seed).sample(curated, n)
             write_subset(chosen, subset)
-            control = out / "subsets" / f"random-{n}"
-            write_random_subset(out / "world", n, config.seed + 1, control)
+            control = random_control(out, n, config.seed + 1)
             for label, data in ((name, subset), (f"random-{n}", control)):
                 run = quality_tune(base, data, out / "tune" / label, config.tune, progress)
                 sample_model(label, Path(run["model"]), out / "eval", evaluation, progress)

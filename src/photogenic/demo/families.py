@@ -29,7 +29,7 @@ from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencod
 from photogenic.data import open_dataset
 from photogenic.demo.base import BASE_DIR, pretrain_config, world_vocabulary
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
-from photogenic.demo.tuning import quality_tune, write_random_subset
+from photogenic.demo.tuning import quality_tune, random_control
 from photogenic.runs import atomic_write_text
 from photogenic.sample.schedulers import DEFAULT_SCHEDULER
 from photogenic.train.families import FAMILIES, RandomModelSpec
@@ -307,9 +307,7 @@ def family_rows(
     make_world(pool_dir, *pool, config.world, workers=config.workers, progress=progress)
     curated = out / "specialist" / "kept"
     size = sum(1 for item in open_dataset(curated) if not item.error)
-    control = out / "subsets" / f"random-{size}"
-    if not (control / "metadata.jsonl").is_file():
-        write_random_subset(out / "world", size, config.seed + 1, control)
+    control = random_control(out, size, config.seed + 1)
     return [
         family_row(
             name,

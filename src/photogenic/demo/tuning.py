@@ -39,6 +39,14 @@ def write_random_subset(pool: Path, size: int, seed: int, out: Path) -> dict[str
     return {"items": len(chosen), "needles": needles, "seed": seed}
 
 
+def random_control(run: Path, size: int, seed: int) -> Path:
+    """``run/subsets/random-SIZE``: a same-size random subset of the run's world pool, the control
+    that curated sets of ``size`` are judged against (resumes; the same seed gives the same items)."""
+    control = run / "subsets" / f"random-{size}"
+    write_random_subset(run / "world", size, seed, control)
+    return control
+
+
 def quality_tune(
     base: Path, data: Path, out: Path, config: TrainConfig, progress: bool = True
 ) -> dict[str, Any]:
