@@ -11,9 +11,7 @@ from photogenic.curate.features import measure_image
 from photogenic.curate.hashing import dhash, hamming, phash
 from photogenic.curate.load import jpeg_quality, load_item
 from photogenic.curate.photogenic import desirability, score_values
-from photogenic.curate.stages.balance import balance_mask, concept_cap, select_mask
 from photogenic.curate.stages.caption import caption_values, caption_verdict
-from photogenic.curate.stages.dedup import find_duplicates, near_pairs
 from photogenic.data.item import Item
 
 
@@ -71,79 +69,6 @@ def test_caption_checks():
     assert caption_verdict(caption_values("a red kite over the hill"), cfg) is None
 
 
-def test_dedup_keeps_best_copy_and_points_to_it():
-    rng = np.random.default_rng(0)
-    hashes = rng.integers(0, 2**63, 6, dtype=np.uint64)
-    hashes[3] = hashes[0] ^ np.uint64(0b101)  # 2 bits from row 0
-    sha = ["a", "b", "c", "d", "b", "f"]  # row 4 is a byte copy of row 1
-    hashes[4] = hashes[1]
-    score = np.array([0.5, 0.9, 0.1, 0.8, 0.9, np.nan])
-    pixels = np.array([100, 100, 100, 100, 100, 100])
-    dups = find_duplicates(sha, hashes, score, pixels, max_distance=3)
-    assert set(dups) == {0, 4}
-    assert dups[0].kept == 3 and dups[0].kind == "near_duplicate" and dups[0].distance == 2
-    assert dups[4].kept == 1 and dups[4].kind == "exact_duplicate"  # tie: the earlier one stays
-    pairs = near_pairs(hashes, 3)
-    assert [0, 3] in pairs.tolist() and [1, 4] in pairs.tolist()
-
-
-def test_near_pairs_agree_with_brute_force():
-    rng = np.random.default_rng(1)
-    base = rng.integers(0, 2**63, 40, dtype=np.uint64)
-    flips = rng.integers(0, 64, (40, 3))
-    copies = base.copy()
-    for k in range(40):
-        for b in flips[k, : k % 4]:
-            copies[k] ^= np.uint64(1) << np.uint64(b)
-    hashes = np.concatenate([base, copies])
-    dist = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
-    brute = {(i, j) for i, j in zip(*np.nonzero(dist <= 4), strict=True) if i < j}
-    assert {tuple(p) for p in near_pairs(hashes, 4).tolist()} == brute
-
-
-def test_near_pairs_in_large_band_groups_agree_with_brute_force():
-    rng = np.random.default_rng(2)
-    hashes = rng.integers(0, 2**63, 300, dtype=np.uint64)
-    hashes[:200] &= ~np.uint64(0xFFFFFF)  # 200 rows share their low bands: one large group each
-    hashes[100:200] = hashes[:100] ^ (np.uint64(1) << rng.integers(24, 64, 100).astype(np.uint64))
-    dist = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
-    for d in (1, 3):
-        brute = {(i, j) for i, j in zip(*np.nonzero(dist <= d), strict=True) if i < j}
-        assert {tuple(p) for p in near_pairs(hashes, d).tolist()} == brute
-
-
-def test_dedup_joins_pairs_as_found_with_the_same_groups(monkeypatch):
-    from photogenic.curate.stages import dedup
-
-    rng = np.random.default_rng(3)
-    hashes = rng.integers(0, 2**63, 400, dtype=np.uint64)
-    hashes[:150] = hashes[0] ^ (np.uint64(1) << rng.integers(0, 64, 150).astype(np.uint64))
-    hashes[150:250] = hashes[150] ^ (np.uint64(1) << rng.integers(0, 64, 100).astype(np.uint64))
-    sha = [str(i) for i in range(400)]
-    score, pixels = rng.random(400), np.full(400, 100)
-    whole = find_duplicates(sha, hashes, score, pixels, max_distance=3)
-    assert len(near_pairs(hashes, 3)) > 5000  # two clusters: pairs grow with the square of a size
-    sizes = []
-    buffered = dedup.buffered
-    monkeypatch.setattr(dedup, "BLOCK", 256)  # a large band group: one row's comparisons at once
-    monkeypatch.setattr(
-        dedup, "buffered", lambda chunks: (sizes.append(len(b)) or b for b in buffered(chunks, 64))
-    )
-    assert find_duplicates(sha, hashes, score, pixels, max_distance=3) == whole
-    assert len(whole) >= 240 and max(sizes) < 64 + 400  # a buffer and one chunk, never all pairs
-
-
-def test_balance_caps_each_concept_then_select_takes_top_k():
-    concepts = ["cat"] * 6 + ["dog"] * 2 + ["owl"]
-    scores = np.array([0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.5, 0.4, 0.3])
-    cap = concept_cap(0.4, 5)
-    assert cap == 2
-    over = balance_mask(concepts, scores, cap)
-    assert over.tolist() == [False, False, True, True, True, True, False, False, False]
-    out = select_mask(scores[~over], 4)
-    assert out.tolist() == [False, False, False, False, True]  # owl is 5th
-
-
 def test_desirability_is_monotone_and_bounded():
     term = Term("x", bad=0.0, good=1.0, floor=0.1)
     xs = np.linspace(-2, 3, 60)
@@ -182,18 +107,6 @@ def test_photogenic_score_drops_with_each_fault():
     assert score(good, text_area=0.2) < base
     parts = score_values(measure_image(good, 1), cfg)
     assert set(parts) == {"photogenic_score"} | {f"photogenic_{p}" for p in cfg.principles}
-
-
-def test_near_copies_need_close_colours():
-    from photogenic.curate.hashing import color_grid
-
-    red = Image.new("RGB", (64, 64), (200, 30, 30))
-    blue = Image.new("RGB", (64, 64), (30, 30, 200))
-    same = np.array([phash(red), phash(red)], dtype=np.uint64)  # look-alike grey hashes
-    colors = [color_grid(red), color_grid(blue)]
-    args = (["a", "b"], same, np.array([0.5, 0.6]), np.array([1, 1]))
-    assert find_duplicates(*args, colors=colors, max_color_distance=8) == {}
-    assert set(find_duplicates(*args, colors=colors[:1] * 2, max_color_distance=8)) == {0}
 
 
 def captioned(img, box=(0.05, 0.1, 0.95, 0.3)):

@@ -1,8 +1,9 @@
 """Apply the global stages (dedup, balance, select) to the collected table, in funnel order.
 
 An item's verdict is the first stage, in the funnel's order, that drops it: a copy is a dedup drop
-even if OCR would also have dropped it, because dedup comes first. Verdicts are kept as one small
-code per table row; the values written beside a drop are built when it is looked up.
+even if OCR would also have dropped it, because dedup comes first. The stages run as SQL on the
+on-disk :class:`GlobalTable`; the verdicts land in its table ``decided`` (one row per item a global
+stage dropped or kept, by input index), read back in input order while the outputs are written.
 """
 
 from __future__ import annotations
@@ -12,154 +13,145 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from photogenic.curate.collect import Table, as_numpy
 from photogenic.curate.config import CurateConfig
-from photogenic.curate.stages.balance import balance_mask, concept_cap, rank, select_mask
+from photogenic.curate.globaltable import GlobalTable
+from photogenic.curate.stages.balance import concept_cap
 from photogenic.curate.stages.dedup import find_duplicates
 
 GLOBAL = ("dedup", "balance", "select")  # verdict codes 1, 2, 3; 0: not dropped by them
+SURVIVING = "later IS NULL AND code = 0"  # not dropped by a per-item stage or a global one yet
+BEST_FIRST = "select_score DESC NULLS LAST, r"  # missing scores last, ties by input order
+Verdict = tuple[str, str, dict[str, Any]]
 
 
 @dataclass
 class Decisions:
-    """Verdicts for the table's rows, looked up by input index: dropped ``(stage, reason, values)``
-    (:meth:`verdict`) or kept with a rank (:meth:`rank`)."""
+    """The global stages' verdicts: counts for the funnel and report, and lookups by input index
+    (:meth:`in_order` for a pass over the input, :meth:`verdict` for a few)."""
 
-    index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # input index, sorted
-    code: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # GLOBAL position + 1
-    ranks: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, np.int32)
-    )  # 1.. when kept, else 0
-    concept: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    concept_names: list[str] = field(default_factory=list)
-    select_score: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    duplicates: dict[int, tuple[str, dict[str, Any]]] = field(
-        default_factory=dict
-    )  # row -> verdict
+    table: GlobalTable
     score_name: str = "photogenic_score"
+    dedup_score_name: str = "photogenic_score"
     cutoff: float | None = None
+    cap: int | None = None
     counts: Counter = field(default_factory=Counter)  # global stage -> dropped
     reasons: dict[str, Counter] = field(default_factory=dict)
     concepts_pool: Counter = field(default_factory=Counter)
     concepts_kept: Counter = field(default_factory=Counter)
-    cap: int | None = None
     moved: Counter = field(
         default_factory=Counter
     )  # later per-item stage -> items dedup took first
 
-    def _row(self, index: int) -> int | None:
-        row = int(np.searchsorted(self.index, index))
-        return row if row < len(self.index) and self.index[row] == index else None
+    def _rows(
+        self, where: str = "true", order: str = "idx", limit: int | None = None
+    ) -> Iterator[tuple]:
+        query = (
+            "SELECT idx, code, rank, kept_id, kind, distance, concept, select_score, dedup_score "
+            f"FROM decided WHERE {where} ORDER BY {order}"
+            + (f" LIMIT {int(limit)}" if limit is not None else "")
+        )
+        return self.table.rows(query)
 
-    def _verdict(self, row: int) -> tuple[str, str, dict[str, Any]] | None:
-        code = int(self.code[row])
+    def _verdict(self, row: tuple) -> Verdict | None:
+        _, code, _, kept_id, kind, distance, concept, select_score, dedup_score = row
         if code == 1:
-            reason, values = self.duplicates[row]
-            return "dedup", reason, values
+            values = {"duplicate_of": kept_id, "distance": int(distance)}
+            return "dedup", kind, {**values, self.dedup_score_name: dedup_score}
         if code == 2:
-            return "balance", "concept_cap", {
-                "concept": self.concept_names[self.concept[row]],
-                "cap": self.cap,
-            }  # fmt: skip
+            return "balance", "concept_cap", {"concept": concept, "cap": self.cap}
         if code == 3:
-            return "select", "below_top_k", {
-                self.score_name: _num(self.select_score[row]),
-                "cutoff": self.cutoff,
-            }  # fmt: skip
+            return "select", "below_top_k", {self.score_name: select_score, "cutoff": self.cutoff}
         return None
 
-    def verdict(self, index: int) -> tuple[str, str, dict[str, Any]] | None:
+    def in_order(self) -> Iterator[tuple[int, tuple[Verdict | None, int | None]]]:
+        """``(index, (verdict, rank))`` of every item a global stage dropped or kept, by index."""
+        for row in self._rows():
+            yield row[0], (self._verdict(row), row[2] or None)
+
+    def verdict(self, index: int) -> Verdict | None:
         """The global stage that dropped input item ``index``, its reason and values, or None."""
-        row = self._row(index)
-        return None if row is None else self._verdict(row)
+        rows = list(self._rows(f"idx = {int(index)}"))
+        return self._verdict(rows[0]) if rows else None
 
-    def rank(self, index: int) -> int | None:
-        """The kept item's rank (1 = best), or None when ``index`` is not kept."""
-        row = self._row(index)
-        return None if row is None or not self.ranks[row] else int(self.ranks[row])
-
-    def dropped(self) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
-        """``(index, stage, reason, values)`` of every global drop, in input order."""
-        for row in np.flatnonzero(self.code).tolist():
-            stage, reason, values = self._verdict(row)  # type: ignore[misc]
-            yield int(self.index[row]), stage, reason, values
+    def dropped(self, stage: str, n: int) -> list[tuple[int, str, dict[str, Any]]]:
+        """``(index, reason, values)`` of the first ``n`` items ``stage`` dropped (input order)."""
+        code = GLOBAL.index(stage) + 1
+        out = []
+        for row in self._rows(f"code = {code}", limit=n):
+            _, reason, values = self._verdict(row)  # type: ignore[misc]
+            out.append((row[0], reason, values))
+        return out
 
     def best(self, n: int) -> list[tuple[int, int]]:
         """``(index, rank)`` of the ``n`` best kept items."""
-        rows = np.flatnonzero(self.ranks)
-        rows = rows[np.argsort(self.ranks[rows], kind="stable")][:n]
-        return [(int(self.index[r]), int(self.ranks[r])) for r in rows.tolist()]
+        return [(row[0], row[2]) for row in self._rows("rank > 0", order="rank", limit=n)]
+
+    def close(self) -> None:
+        self.table.close()
 
 
-def decide(table: Table, config: CurateConfig) -> Decisions:
+def decide(table: GlobalTable, config: CurateConfig) -> Decisions:
     """Run dedup, then the per-item verdicts after it, then balance and select."""
-    cols = as_numpy(table)
-    n = len(table)
-    later_names = table.later.names
-    dropped_later = np.array([name is not None for name in later_names], dtype=bool)[cols["later"]]
-    code = np.zeros(n, dtype=np.int8)
-    out = Decisions(
-        index=cols["index"].copy(), concept=cols["concept"].copy(),
-        concept_names=list(table.concept.names), select_score=cols["select_score"],
-        score_name=config.select.score,
-    )  # fmt: skip
+    con = table.con
+    table.flush()
+    out = Decisions(table, score_name=config.select.score, dedup_score_name=config.dedup.score)
     dd = config.dedup
-    if dd.enabled and (dd.exact or dd.near) and n:
-        dups = find_duplicates(
-            cols["sha"], cols["phash"], cols["dedup_score"], cols["pixels"], dd.exact, dd.near,
-            dd.max_distance, cols["colors"], dd.max_color_distance,
-        )  # fmt: skip
-        for row, dup in dups.items():
-            if dropped_later[row]:
-                out.moved[table.later[row]] += 1
-            code[row] = 1
-            out.duplicates[row] = (
-                dup.kind,
-                {
-                    "duplicate_of": table.ids[dup.kept],
-                    "distance": dup.distance,
-                    dd.score: _num(cols["dedup_score"][row]),
-                },
-            )
-    rows = np.flatnonzero(~dropped_later & (code == 0))
-    concepts = out.concept[rows]
-    for c, count in enumerate(np.bincount(concepts, minlength=len(out.concept_names)).tolist()):
-        if count:
-            out.concepts_pool[out.concept_names[c]] += count
-    scores = cols["select_score"][rows]
-    sel = config.select
+    if dd.enabled and (dd.exact or dd.near) and len(table):
+        find_duplicates(table, dd.exact, dd.near, dd.max_distance, dd.max_color_distance)
+    else:
+        con.execute(
+            "CREATE OR REPLACE TABLE dups "
+            "(r BIGINT, kept BIGINT, kept_id VARCHAR, kind VARCHAR, distance BIGINT)"
+        )
+    con.execute(
+        "CREATE OR REPLACE TABLE v AS SELECT t.r, t.idx, t.concept, t.select_score, "
+        "t.dedup_score, t.later, d.kept_id, d.kind, d.distance, "
+        "CAST(CASE WHEN d.r IS NULL THEN 0 ELSE 1 END AS TINYINT) AS code, 0 AS rank "
+        "FROM t LEFT JOIN dups d USING (r)"
+    )
+    con.execute("DROP TABLE dups")
+    out.moved.update(_counts(table, "later", "code = 1 AND later IS NOT NULL"))
+    out.concepts_pool.update(_counts(table, "concept", SURVIVING))
+    survivors = sum(out.concepts_pool.values())
+    sel, bal = config.select, config.balance
     top_k = sel.top_k if sel.enabled else None
-    bal = config.balance
-    if bal.enabled and len(rows) and (bal.source != "keywords" or bal.keywords):
-        budget = top_k if top_k is not None else len(rows)
-        out.cap = concept_cap(bal.max_share, budget)
-        over = balance_mask(concepts.tolist(), scores, out.cap)
-        code[rows[over]] = 2
-        rows, scores = rows[~over], scores[~over]
-    if top_k is not None and len(rows) > top_k:
-        out_of = select_mask(scores, top_k)
-        out.cutoff = float(scores[rank(scores)[top_k - 1]])
-        code[rows[out_of]] = 3
-        rows, scores = rows[~out_of], scores[~out_of]
-    out.code = code
-    out.ranks = np.zeros(n, dtype=np.int32)
-    out.ranks[rows[rank(scores)]] = np.arange(1, len(rows) + 1, dtype=np.int32)
-    for c in out.concept[rows].tolist():
-        out.concepts_kept[out.concept_names[c]] += 1
+    if bal.enabled and survivors and (bal.source != "keywords" or bal.keywords):
+        out.cap = concept_cap(bal.max_share, top_k if top_k is not None else survivors)
+        con.execute(
+            "UPDATE v SET code = 2 FROM (SELECT r, row_number() OVER "
+            f"(PARTITION BY concept ORDER BY {BEST_FIRST}) AS pos FROM v WHERE {SURVIVING}) o "
+            f"WHERE v.r = o.r AND o.pos > {out.cap}"
+        )
+    con.execute(
+        "CREATE OR REPLACE TABLE o AS SELECT r, select_score, "
+        f"row_number() OVER (ORDER BY {BEST_FIRST}) AS pos FROM v WHERE {SURVIVING}"
+    )
+    if top_k is not None and table.scalar("SELECT count(*) FROM o") > top_k:
+        out.cutoff = table.scalar(f"SELECT select_score FROM o WHERE pos = {top_k}")
+        con.execute(f"UPDATE v SET code = 3 FROM o WHERE v.r = o.r AND o.pos > {top_k}")
+        con.execute(f"DELETE FROM o WHERE pos > {top_k}")
+    con.execute("UPDATE v SET rank = o.pos FROM o WHERE v.r = o.r")
+    con.execute("DROP TABLE o")
+    out.concepts_kept.update(_counts(table, "concept", "rank > 0"))
     for position, stage in enumerate(GLOBAL, start=1):
-        dropped = int((code == position).sum())
+        dropped = table.scalar(f"SELECT count(*) FROM v WHERE code = {position}")
         if dropped:
             out.counts[stage] = dropped
-            if stage == "dedup":
-                out.reasons[stage] = Counter(reason for reason, _ in out.duplicates.values())
-            else:
-                out.reasons[stage] = Counter(
-                    {"concept_cap" if position == 2 else "below_top_k": dropped}
-                )
+            out.reasons[stage] = (
+                Counter(_counts(table, "kind", "code = 1"))
+                if stage == "dedup"
+                else Counter({"concept_cap" if position == 2 else "below_top_k": dropped})
+            )
+    con.execute(
+        "CREATE OR REPLACE TABLE decided AS SELECT idx, code, rank, kept_id, kind, distance, "
+        "concept, select_score, dedup_score FROM v WHERE code > 0 OR rank > 0"
+    )
+    con.execute("DROP TABLE v")
     return out
 
 
-def _num(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
+def _counts(table: GlobalTable, column: str, where: str) -> dict[Any, int]:
+    rows = table.con.execute(
+        f"SELECT {column}, count(*) FROM v WHERE {where} GROUP BY {column}"
+    ).fetchall()
+    return dict(rows)

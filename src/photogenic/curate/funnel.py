@@ -20,10 +20,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from photogenic.curate.collect import Collected, Table, collect
+from photogenic.curate.collect import Collected, collect
 from photogenic.curate.config import CurateConfig, validate
 from photogenic.curate.decide import Decisions, decide
 from photogenic.curate.engines import ENGINES
+from photogenic.curate.globaltable import OrderedLookup
 from photogenic.curate.shards import (
     header,
     iter_shards,
@@ -165,13 +166,15 @@ def run_funnel(
     pass1 = measure_pass(input_path, out, config, engine, workers, address, False, progress)
     got = collect(out, pass1["shards"], config, config.examples)
     decisions = decide(got.table, config)
-    got.table = Table()  # the decisions hold what the outputs need
     start = time.perf_counter()
-    examples = _example_indices(got, decisions, config.examples)
-    thumbs: dict[int, Any] = {}
-    written, dropped_rows = _write_outputs(
-        input_path, out, pass1["shards"], decisions, examples, thumbs, link
-    )
+    try:
+        examples = _example_indices(got, decisions, config.examples)
+        thumbs: dict[int, Any] = {}
+        written, dropped_rows = _write_outputs(
+            input_path, out, pass1["shards"], decisions, examples, thumbs, link
+        )
+    finally:
+        decisions.close()
     funnel = funnel_rows(got, decisions, notes)
     report = write_report(out, config, got, decisions, funnel, notes, examples, thumbs)
     summary = {
@@ -233,10 +236,9 @@ def _example_indices(
     out: dict[str, list[dict[str, Any]]] = {}
     for stage, rows in got.examples.items():
         out[stage] = [r for r in rows if decisions.verdict(r["i"]) is None][:n]
-    for index, stage, reason, values in decisions.dropped():
-        bucket = out.setdefault(stage, [])
-        if len(bucket) < n:
-            bucket.append({"i": index, "reason": reason, "values": values})
+    for stage in ("dedup", "balance", "select"):
+        for index, reason, values in decisions.dropped(stage, n):
+            out.setdefault(stage, []).append({"i": index, "reason": reason, "values": values})
     out["kept"] = [{"i": i, "reason": f"rank {r}", "values": {}} for i, r in decisions.best(n)]
     return out
 
@@ -257,6 +259,7 @@ def _write_outputs(
     tmp = out / f".{DROPPED}.tmp{os.getpid()}"
     extra: dict[int, dict[str, Any]] = {}
     dropped_rows = 0
+    lookup = OrderedLookup(decisions.in_order())
 
     def kept_items() -> Iterator[Item]:
         nonlocal dropped_rows
@@ -266,10 +269,10 @@ def _write_outputs(
                 index = row["i"]
                 if index in wanted:
                     thumbs[index] = example_thumbnail(item)
-                verdict = decisions.verdict(index)
+                verdict, rank = lookup.get(index, (None, None))
                 if verdict is None and row["stage"] is not None:
                     verdict = (row["stage"], row["reason"], {})
-                rank = decisions.rank(index) if verdict is None else None
+                rank = rank if verdict is None else None
                 if rank is not None and item.text is not None:
                     values = row["values"]
                     cols = {k: values[k] for k in KEPT_COLUMNS if k in values}

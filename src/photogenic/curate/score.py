@@ -15,9 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from photogenic.curate.collect import Table, as_numpy
+from photogenic.curate.collect import TABLE
 from photogenic.curate.config import CurateConfig, validate
 from photogenic.curate.funnel import check_run_dir, measure_pass
+from photogenic.curate.globaltable import GlobalTable, OrderedLookup
 from photogenic.curate.shards import read_shard, shard_path
 from photogenic.curate.stages.dedup import find_duplicates
 from photogenic.data.readers import detect_format
@@ -42,14 +43,32 @@ def score_pool(
     check_run_dir(out, input_path, config, "score")
     pass1 = measure_pass(input_path, out, config, engine, workers, address, True, progress)
     start = time.perf_counter()
-    types, table = _scan(out, pass1["shards"])
-    cols = as_numpy(table)
-    dd = config.dedup
-    dups = find_duplicates(
-        cols["sha"], cols["phash"], cols["dedup_score"], cols["pixels"], dd.exact, dd.near,
-        dd.max_distance, cols["colors"], dd.max_color_distance,
-    )  # fmt: skip
-    pointer = {int(table.index[r]): table.ids[d.kept] for r, d in dups.items()}
+    table = GlobalTable(out / TABLE, config.table_memory_mb)
+    try:
+        types = _scan(out, pass1["shards"], table)
+        dd = config.dedup
+        copies = find_duplicates(table, dd.exact, dd.near, dd.max_distance, dd.max_color_distance)
+        rows_written = _write_scores(out, pass1["shards"], types, table)
+    finally:
+        table.close()
+    return {
+        "items": rows_written,
+        "columns": len(FIXED) + len(types),
+        "duplicates": copies,
+        "pass1": pass1,
+        "output_seconds": round(time.perf_counter() - start, 3),
+        "images_per_second": round(pass1["processed_items"] / pass1["seconds"], 1)
+        if pass1["seconds"] > 0 and pass1["processed_items"]
+        else None,
+    }
+
+
+def _write_scores(out: Path, n_shards: int, types: dict[str, str], table: GlobalTable) -> int:
+    """``scores.parquet``, shard by shard; ``duplicate_of`` read from the table's ``dups`` in
+    input order alongside."""
+    pointers = OrderedLookup(
+        table.rows("SELECT t.idx, d.kept_id FROM dups d JOIN t USING (r) ORDER BY t.idx")
+    )
     schema = pa.schema(
         [("i", pa.int64()), ("id", pa.string()), ("file_name", pa.string()), ("text", pa.string()),
          ("error", pa.string()), ("flags", pa.string()), ("duplicate_of", pa.string())]
@@ -58,7 +77,7 @@ def score_pool(
     tmp = out / f".{SCORES}.tmp"
     rows_written = 0
     with pq.ParquetWriter(tmp, schema) as writer:
-        for number in range(pass1["shards"]):
+        for number in range(n_shards):
             _, rows = read_shard(shard_path(out, number))
             data: dict[str, list[Any]] = {name: [] for name in schema.names}
             for row in rows:
@@ -69,23 +88,14 @@ def score_pool(
                 data["text"].append(row["text"])
                 data["error"].append(row["reason"] if row["stage"] == "decode" else None)
                 data["flags"].append(";".join(row.get("flags", [])))
-                data["duplicate_of"].append(pointer.get(row["i"]))
+                data["duplicate_of"].append(pointers.get(row["i"]))
                 for key, kind in types.items():
                     v = values.get(key)
                     data[key].append(_cast(v, kind))
                 rows_written += 1
             writer.write_table(pa.table(data, schema=schema))
     tmp.replace(out / SCORES)
-    return {
-        "items": rows_written,
-        "columns": len(schema.names),
-        "duplicates": len(pointer),
-        "pass1": pass1,
-        "output_seconds": round(time.perf_counter() - start, 3),
-        "images_per_second": round(pass1["processed_items"] / pass1["seconds"], 1)
-        if pass1["seconds"] > 0 and pass1["processed_items"]
-        else None,
-    }
+    return rows_written
 
 
 def _cast(value: Any, kind: str) -> Any:
@@ -96,10 +106,9 @@ def _cast(value: Any, kind: str) -> Any:
     return str(value)
 
 
-def _scan(out: Path, n_shards: int) -> tuple[dict[str, str], Table]:
-    """Column types (numeric or text) over all records, and the dedup table of readable items."""
+def _scan(out: Path, n_shards: int, table: GlobalTable) -> dict[str, str]:
+    """Column types (numeric or text) over all records; readable items go into the dedup table."""
     types: dict[str, str] = {}
-    table = Table()
     for number in range(n_shards):
         _, rows = read_shard(shard_path(out, number))
         for row in rows:
@@ -119,4 +128,4 @@ def _scan(out: Path, n_shards: int) -> tuple[dict[str, str], Table]:
             score = values.get("photogenic_score")
             dedup_score = float(score) if score is not None else np.nan
             table.add({**row, "stage": None}, dedup_score, np.nan, "")
-    return types, table
+    return types

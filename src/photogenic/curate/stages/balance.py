@@ -3,47 +3,20 @@
 Balancing keeps, for each concept, only its ``cap = ceil(max_share · budget)`` best items (the budget
 is ``top_k``, or the number of survivors without one); selection then keeps the ``top_k`` best. That
 is the same as walking the survivors best-first and skipping a concept once it is full, so the
-final set covers the pool's concepts instead of filling up with the most common one.
+final set covers the pool's concepts instead of filling up with the most common one. Both run as
+SQL windows on the on-disk table (:func:`photogenic.curate.decide.decide`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
-
-import numpy as np
 
 from photogenic.curate.stages.base import GlobalStage
-
-
-def rank(scores: np.ndarray) -> np.ndarray:
-    """Row order best-first: higher score first, ties (and missing scores last) by row."""
-    safe = np.where(np.isnan(scores), -np.inf, scores)
-    return np.lexsort((np.arange(len(scores)), -safe))
-
-
-def balance_mask(concepts: Sequence[Hashable], scores: np.ndarray, cap: int) -> np.ndarray:
-    """True for rows beyond their concept's ``cap`` best (concepts as names or codes)."""
-    over = np.zeros(len(concepts), dtype=bool)
-    taken: dict[Hashable, int] = {}
-    for row in rank(scores).tolist():
-        c = concepts[row]
-        taken[c] = taken.get(c, 0) + 1
-        over[row] = taken[c] > cap
-    return over
 
 
 def concept_cap(max_share: float, budget: int) -> int:
     """The most items one concept may hold."""
     return max(1, math.ceil(max_share * budget))
-
-
-def select_mask(scores: np.ndarray, top_k: int | None) -> np.ndarray:
-    """True for rows outside the ``top_k`` best (none when ``top_k`` is None)."""
-    out = np.zeros(len(scores), dtype=bool)
-    if top_k is not None:
-        out[rank(scores)[top_k:]] = True
-    return out
 
 
 class BalanceStage(GlobalStage):
