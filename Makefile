@@ -37,6 +37,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/curate_speed.py --kodak ../shared/data/kodak --out benchmarks/results/curate_speed.json
 	$(BIN)/python benchmarks/curate_quality.py --n 20000 --seed 7 --out benchmarks/results/curate_quality.json
 	$(BIN)/python benchmarks/curate_kodak.py --kodak ../shared/data/kodak --out benchmarks/results/curate_kodak.json
+	# memory against pool size, against the in-memory global stages of commit d0188dd in the same run
+	git worktree add -f --detach runs/bench-baseline d0188dd 2>/dev/null || test -d runs/bench-baseline/src
+	$(BIN)/python benchmarks/curate_memory.py --sizes 3000 20000 60000 200000 --pools runs/bench-pools --baseline-src runs/bench-baseline/src
+	$(BIN)/photogenic curate run --input runs/bench-pools/world-20000 --out runs/bench-curate-20000 --config src/photogenic/recipes/curate-world.yaml --no-progress
+	$(BIN)/python benchmarks/curate_global_memory.py --from runs/bench-curate-20000 --work runs/bench-global --sizes 20000 100000 300000 1000000 --baseline-src runs/bench-baseline/src
 	eval "$$(scripts/test-services.sh)" && $(BIN)/python benchmarks/annotate_load.py --out benchmarks/results/annotate_load.json
 	$(BIN)/photogenic ae bench --kodak ../shared/data/kodak --out runs/ae-bench --no-progress
 	$(BIN)/python benchmarks/demo.py --fresh --run-dir runs/demo-bench --out benchmarks/results/demo.json

@@ -93,7 +93,7 @@ def test_run_writes_kept_dropped_and_report(pool, reference):
     assert report["histograms"]["photogenic_score"]["n"] > 0
     html = (reference / "report.html").read_text()
     assert "Funnel" in html and html.count("data:image/") > 10 and "no clip_score.model" in html
-    assert not list(reference.glob("global.duckdb*"))  # the global stages' table is removed
+    assert not list(reference.glob("global.sqlite*"))  # the global stages' table is removed
 
 
 def test_same_outputs_with_one_worker(pool, reference, tmp_path):
@@ -129,7 +129,7 @@ def test_score_measures_everything_and_drops_nothing(pool, tmp_path):
     assert readable["photogenic_score"].notna().all() and readable["text_boxes"].notna().all()
     assert table.loc[table["file_name"] == "bad/zero_byte.png", "error"].item() == "empty_file"
     assert table["flags"].str.contains("size:").any() and table["duplicate_of"].notna().any()
-    assert not (out / "kept").exists() and not list(out.glob("global.duckdb*"))
+    assert not (out / "kept").exists() and not list(out.glob("global.sqlite*"))
 
 
 def test_bad_config_is_a_one_line_error(pool, tmp_path, capsys):

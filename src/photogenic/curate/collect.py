@@ -20,7 +20,7 @@ from photogenic.curate.config import CurateConfig
 from photogenic.curate.globaltable import GlobalTable
 from photogenic.curate.shards import read_shard, shard_path
 
-TABLE = "global.duckdb"  # the global stages' table; removed when the run ends
+TABLE = "global.sqlite"  # the global stages' table; removed when the run ends
 EARLY = ("decode", "size", "caption")  # stages before dedup
 SAMPLE = 20_000  # values kept per measure for the report's histograms
 NOT_PLOTTED = {"width", "height", "bytes", "jpeg_quality"}

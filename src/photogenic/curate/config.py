@@ -188,8 +188,8 @@ class CurateConfig:
     shard_size: int = 256  # items per shard (the unit of parallel work and of resume)
     workers: int = 0  # processes of the local engine; 0 = all cores
     examples: int = 12  # example thumbnails per stage in the report
-    # memory of the on-disk table the global stages run on (they spill to disk beyond it)
-    table_memory_mb: int = 64
+    # page cache of the on-disk (SQLite) table the global stages run on; sorts beyond it spill
+    table_memory_mb: int = 8
     size: SizeConfig = field(default_factory=SizeConfig)
     caption: CaptionConfig = field(default_factory=CaptionConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
@@ -207,7 +207,7 @@ def validate(config: CurateConfig) -> CurateConfig:
     checks = [
         (config.shard_size >= 1, "shard_size: expected at least 1"),
         (config.workers >= 0, "workers: expected 0 (all cores) or more"),
-        (config.table_memory_mb >= 16, "table_memory_mb: expected at least 16"),
+        (config.table_memory_mb >= 1, "table_memory_mb: expected at least 1"),
         (config.size.min_side >= 1, "size.min_side: expected at least 1"),
         (config.size.max_aspect >= 1.0, "size.max_aspect: expected at least 1"),
         (0 <= config.dedup.max_distance <= 64, "dedup.max_distance: expected 0-64"),

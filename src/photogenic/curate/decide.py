@@ -92,24 +92,29 @@ class Decisions:
 
 def decide(table: GlobalTable, config: CurateConfig) -> Decisions:
     """Run dedup, then the per-item verdicts after it, then balance and select."""
-    con = table.con
     table.flush()
     out = Decisions(table, score_name=config.select.score, dedup_score_name=config.dedup.score)
     dd = config.dedup
     if dd.enabled and (dd.exact or dd.near) and len(table):
         find_duplicates(table, dd.exact, dd.near, dd.max_distance, dd.max_color_distance)
     else:
-        con.execute(
-            "CREATE OR REPLACE TABLE dups "
-            "(r BIGINT, kept BIGINT, kept_id VARCHAR, kind VARCHAR, distance BIGINT)"
+        table.execute("DROP TABLE IF EXISTS dups")
+        table.execute(
+            "CREATE TABLE dups (r INTEGER, kept INTEGER, kept_id TEXT, kind TEXT, distance INTEGER)"
         )
-    con.execute(
-        "CREATE OR REPLACE TABLE v AS SELECT t.r, t.idx, t.concept, t.select_score, "
-        "t.dedup_score, t.later, d.kept_id, d.kind, d.distance, "
-        "CAST(CASE WHEN d.r IS NULL THEN 0 ELSE 1 END AS TINYINT) AS code, 0 AS rank "
-        "FROM t LEFT JOIN dups d USING (r)"
+    for name in ("v", "o", "decided"):
+        table.execute(f"DROP TABLE IF EXISTS {name}")
+    table.execute(
+        "CREATE TABLE v (r INTEGER PRIMARY KEY, idx INTEGER, concept TEXT, select_score REAL, "
+        "dedup_score REAL, later TEXT, kept_id TEXT, kind TEXT, distance INTEGER, code INTEGER, "
+        "rank INTEGER)"
     )
-    con.execute("DROP TABLE dups")
+    table.execute(
+        "INSERT INTO v SELECT t.r, t.idx, t.concept, t.select_score, t.dedup_score, t.later, "
+        "d.kept_id, d.kind, d.distance, CASE WHEN d.r IS NULL THEN 0 ELSE 1 END, 0 "
+        "FROM t LEFT JOIN dups d ON d.r = t.r"
+    )
+    table.execute("DROP TABLE dups")
     out.moved.update(_counts(table, "later", "code = 1 AND later IS NOT NULL"))
     out.concepts_pool.update(_counts(table, "concept", SURVIVING))
     survivors = sum(out.concepts_pool.values())
@@ -117,21 +122,22 @@ def decide(table: GlobalTable, config: CurateConfig) -> Decisions:
     top_k = sel.top_k if sel.enabled else None
     if bal.enabled and survivors and (bal.source != "keywords" or bal.keywords):
         out.cap = concept_cap(bal.max_share, top_k if top_k is not None else survivors)
-        con.execute(
+        table.execute(
             "UPDATE v SET code = 2 FROM (SELECT r, row_number() OVER "
             f"(PARTITION BY concept ORDER BY {BEST_FIRST}) AS pos FROM v WHERE {SURVIVING}) o "
             f"WHERE v.r = o.r AND o.pos > {out.cap}"
         )
-    con.execute(
-        "CREATE OR REPLACE TABLE o AS SELECT r, select_score, "
-        f"row_number() OVER (ORDER BY {BEST_FIRST}) AS pos FROM v WHERE {SURVIVING}"
+    table.execute("CREATE TABLE o (r INTEGER PRIMARY KEY, select_score REAL, pos INTEGER)")
+    table.execute(
+        "INSERT INTO o SELECT r, select_score, "
+        f"row_number() OVER (ORDER BY {BEST_FIRST}) FROM v WHERE {SURVIVING}"
     )
     if top_k is not None and table.scalar("SELECT count(*) FROM o") > top_k:
         out.cutoff = table.scalar(f"SELECT select_score FROM o WHERE pos = {top_k}")
-        con.execute(f"UPDATE v SET code = 3 FROM o WHERE v.r = o.r AND o.pos > {top_k}")
-        con.execute(f"DELETE FROM o WHERE pos > {top_k}")
-    con.execute("UPDATE v SET rank = o.pos FROM o WHERE v.r = o.r")
-    con.execute("DROP TABLE o")
+        table.execute(f"UPDATE v SET code = 3 FROM o WHERE v.r = o.r AND o.pos > {top_k}")
+        table.execute(f"DELETE FROM o WHERE pos > {top_k}")
+    table.execute("UPDATE v SET rank = o.pos FROM o WHERE v.r = o.r")
+    table.execute("DROP TABLE o")
     out.concepts_kept.update(_counts(table, "concept", "rank > 0"))
     for position, stage in enumerate(GLOBAL, start=1):
         dropped = table.scalar(f"SELECT count(*) FROM v WHERE code = {position}")
@@ -142,16 +148,15 @@ def decide(table: GlobalTable, config: CurateConfig) -> Decisions:
                 if stage == "dedup"
                 else Counter({"concept_cap" if position == 2 else "below_top_k": dropped})
             )
-    con.execute(
-        "CREATE OR REPLACE TABLE decided AS SELECT idx, code, rank, kept_id, kind, distance, "
-        "concept, select_score, dedup_score FROM v WHERE code > 0 OR rank > 0"
+    table.execute(
+        "CREATE TABLE decided AS SELECT idx, code, rank, kept_id, kind, distance, concept, "
+        "select_score, dedup_score FROM v WHERE code > 0 OR rank > 0"
     )
-    con.execute("DROP TABLE v")
+    table.execute("CREATE INDEX decided_idx ON decided (idx)")
+    table.execute("CREATE INDEX decided_rank ON decided (rank)")
+    table.execute("DROP TABLE v")
     return out
 
 
 def _counts(table: GlobalTable, column: str, where: str) -> dict[Any, int]:
-    rows = table.con.execute(
-        f"SELECT {column}, count(*) FROM v WHERE {where} GROUP BY {column}"
-    ).fetchall()
-    return dict(rows)
+    return dict(table.rows(f"SELECT {column}, count(*) FROM v WHERE {where} GROUP BY {column}"))

@@ -1,38 +1,29 @@
-"""The global stages' table on disk: one DuckDB file, so memory does not grow with the pool.
+"""The global stages' table on disk: one SQLite file, so memory does not grow with the pool.
 
 Rows are the items that reached the global stages (dedup, balance, select): row number ``r`` in
 input order, input index, id, SHA-256, perceptual hash, colour grid, the two scores, size, concept
-and a later per-item verdict. They are appended in batches; the stages run as SQL on the file, and
-DuckDB keeps within ``memory_mb`` by spilling sorts, joins and windows to a folder beside it
-(``memory_mb`` is a ceiling DuckDB fills as its cache: small pools use less).
+and a later per-item verdict. They are appended in batches; the stages run as SQL on the file with
+a page cache of ``memory_mb`` (sorts beyond it spill to temporary files), and results are read
+back a batch at a time. Two functions are registered for the SQL: ``hamming(a, b)`` (bits that
+differ between two 64-bit hashes) and ``color_distance(a, b)`` (mean absolute difference of two
+colour grids).
 """
 
 from __future__ import annotations
 
 import math
-import shutil
+import operator
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
-BATCH = 8192  # rows held in Python before they go to the file
-SCHEMA = pa.schema(
-    [
-        ("r", pa.int64()),
-        ("idx", pa.int64()),
-        ("id", pa.string()),
-        ("sha", pa.binary()),
-        ("phash", pa.uint64()),
-        ("colors", pa.binary()),
-        ("dedup_score", pa.float64()),  # missing scores are NULL (ranked last)
-        ("select_score", pa.float64()),
-        ("pixels", pa.int64()),
-        ("concept", pa.string()),
-        ("later", pa.string()),  # a per-item stage after dedup that dropped the item, or NULL
-    ]
-)
+BATCH = 8192  # rows held in Python before they go to the file, and rows read back at once
+MASK = (1 << 64) - 1
+COLUMNS = (
+    "r INTEGER PRIMARY KEY, idx INTEGER, id TEXT, sha BLOB, phash INTEGER, colors BLOB, "
+    "dedup_score REAL, select_score REAL, pixels INTEGER, concept TEXT, later TEXT"
+)  # phash is stored as a signed 64-bit integer; missing scores are NULL (ranked last)
 
 
 def _fixed(hex_value: Any, width: int) -> bytes:
@@ -44,27 +35,41 @@ def _fixed(hex_value: Any, width: int) -> bytes:
     return raw if len(raw) == width else bytes(width)
 
 
-def _score(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
+def _signed(value: int) -> int:
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    """Bits that differ between two 64-bit hashes (stored signed)."""
+    return ((a ^ b) & MASK).bit_count()
+
+
+def color_distance(a: bytes, b: bytes) -> float:
+    """Mean absolute difference of two colour grids of equal length."""
+    return sum(map(abs, map(operator.sub, a, b))) / max(1, len(a))
+
+
+def band(value: int, lo: int, width: int) -> int:
+    """Bits ``lo .. lo + width`` of a 64-bit hash (stored signed)."""
+    return ((value & MASK) >> lo) & ((1 << width) - 1)
 
 
 class GlobalTable:
-    """Append-only rows in a DuckDB file (``path``), queried through :attr:`con`."""
+    """Append-only rows in a SQLite file (``path``), queried through :attr:`con`."""
 
-    def __init__(self, path: Path, memory_mb: int = 256) -> None:
+    def __init__(self, path: Path, memory_mb: int = 8) -> None:
         self.path = Path(path)
-        self.spill = self.path.with_name(self.path.name + ".tmp")
         self.remove_files()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        import duckdb  # here, not at import: worker processes forked earlier never map it
-
-        self.con = duckdb.connect(str(self.path))
-        self.con.execute(f"SET memory_limit = '{int(memory_mb)}MB'")
-        self.con.execute("SET temp_directory = ?", [str(self.spill)])
-        self.con.execute("SET preserve_insertion_order = false")
-        columns = ", ".join(f"{f.name} {_SQL_TYPES[str(f.type)]}" for f in SCHEMA)
-        self.con.execute(f"CREATE TABLE t ({columns})")
-        self._rows: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self.con = sqlite3.connect(self.path, isolation_level=None)
+        self.con.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;"
+            f"PRAGMA cache_size = -{int(memory_mb) * 1024}; CREATE TABLE t ({COLUMNS});"
+        )
+        self.con.create_function("hamming", 2, hamming, deterministic=True)
+        self.con.create_function("color_distance", 2, color_distance, deterministic=True)
+        self.con.create_function("band", 3, band, deterministic=True)
+        self._rows: list[tuple] = []
         self._count = 0
 
     def __len__(self) -> int:
@@ -75,65 +80,73 @@ class GlobalTable:
     ) -> None:
         """Append one shard record."""
         values = row["values"]
-        buf = self._rows
-        buf["r"].append(self._count)
-        buf["idx"].append(row["i"])
-        buf["id"].append(row["id"])
-        buf["sha"].append(_fixed(values.get("sha256"), 32))
-        buf["phash"].append(int(values.get("phash", "0"), 16))
-        buf["colors"].append(_fixed(values.get("color_grid"), 48))
-        buf["dedup_score"].append(_score(dedup_score))
-        buf["select_score"].append(_score(select_score))
-        buf["pixels"].append(int(values.get("width", 0)) * int(values.get("height", 0)))
-        buf["concept"].append(concept)
-        buf["later"].append(row["stage"])
+        self._rows.append(
+            (
+                self._count,
+                row["i"],
+                row["id"],
+                _fixed(values.get("sha256"), 32),
+                _signed(int(values.get("phash", "0"), 16)),
+                _fixed(values.get("color_grid"), 48),
+                _score(dedup_score),
+                _score(select_score),
+                int(values.get("width", 0)) * int(values.get("height", 0)),
+                concept,
+                row["stage"],
+            )
+        )
         self._count += 1
-        if len(buf["r"]) >= BATCH:
+        if len(self._rows) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         """Write the held rows to the file."""
-        if not self._rows["r"]:
+        if not self._rows:
             return
-        batch = pa.table(self._rows, schema=SCHEMA)  # noqa: F841 (read by the query below)
-        self.con.execute("INSERT INTO t SELECT * FROM batch")
-        self._rows = {name: [] for name in SCHEMA.names}
+        self.insert("t", self._rows)
+        self._rows = []
 
-    def rows(self, query: str, size: int = 8192) -> Iterator[tuple]:
-        """The rows of ``query``, fetched ``size`` at a time on a cursor of their own."""
+    def insert(self, name: str, rows: list) -> None:
+        """Append ``rows`` (sequences of equal length) to table ``name`` in one transaction."""
+        if rows:
+            self.execute("BEGIN")
+            self.con.executemany(
+                f"INSERT INTO {name} VALUES ({', '.join('?' * len(rows[0]))})", rows
+            )
+            self.execute("COMMIT")
+
+    def execute(self, sql: str) -> None:
+        """Run one statement (no result)."""
+        self.con.execute(sql)
+
+    def rows(self, query: str) -> Iterator[tuple]:
+        """The rows of ``query``, fetched a batch at a time on a cursor of their own."""
         self.flush()
-        cursor = self.con.cursor()  # held: the reader stops when its connection is collected
-        for batch in cursor.sql(query).to_arrow_reader(size):
-            columns = [batch.column(k).to_pylist() for k in range(batch.num_columns)]
-            yield from zip(*columns, strict=True)
+        cursor = self.con.execute(query)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
 
     def scalar(self, query: str) -> Any:
         self.flush()
         return self.con.execute(query).fetchone()[0]
 
     def close(self) -> None:
-        """Close the database and remove its files."""
+        """Close the database and remove its file."""
         self.con.close()
         self.remove_files()
 
     def remove_files(self) -> None:
-        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
-            path.unlink(missing_ok=True)
-        shutil.rmtree(self.spill, ignore_errors=True)
+        for suffix in ("", "-journal", "-wal"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
 
 
-_SQL_TYPES = {
-    "int64": "BIGINT",
-    "string": "VARCHAR",
-    "binary": "BLOB",
-    "uint64": "UBIGINT",
-    "double": "DOUBLE",
-}
+def _score(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
 
 
 class OrderedLookup:
     """Values of ``(index, value)`` pairs sorted by index, looked up by increasing index: a merge
-    with a pass over the input that holds one chunk of the pairs at a time."""
+    with a pass over the input that holds one batch of the pairs at a time."""
 
     def __init__(self, pairs: Iterator[tuple[int, Any]]) -> None:
         self._pairs = pairs

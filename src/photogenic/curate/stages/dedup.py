@@ -6,20 +6,24 @@ Exact copies share the SHA-256 of their bytes. Near copies have perceptual hashe
 search is far below all pairs; a pair also needs close colour grids (``max_color_distance``),
 since a grey hash alone matches look-alike scenes. Groups are the connected components of the
 pairs; the copy kept is the one with the highest score (then more pixels, then the earlier item),
-the others point to it. Everything runs as SQL on the on-disk :class:`GlobalTable` (joins per band,
-label propagation for the groups, a window for the best copy), so memory does not grow with the
-pool or with the number of pairs.
+the others point to it. Everything works on the on-disk :class:`GlobalTable`: each band's rows are
+read back in key order a chunk at a time and compared with numpy, the pairs go back to the file,
+and the groups (label propagation) and each group's best copy (a window) are SQL; so memory does
+not grow with the pool or with the number of pairs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
-import pyarrow as pa
 
 from photogenic.curate.globaltable import GlobalTable
 from photogenic.curate.stages.base import GlobalStage
 
-COLOR_CHUNK = 1 << 14  # candidate pairs whose colour grids are compared at once
+SMALL_GROUP = 32  # band groups up to this size are searched for all groups at once
+BLOCK = 1 << 18  # hash comparisons held at once in a large group
+CHUNK = 1 << 14  # rows of a band read from the table at once (whole groups)
 
 
 def bands(max_distance: int) -> list[tuple[int, int]]:
@@ -28,60 +32,99 @@ def bands(max_distance: int) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
+def group_pairs(keys: np.ndarray, hashes: np.ndarray, max_distance: int) -> Iterator[np.ndarray]:
+    """Position pairs ``(p, q)``, ``p < q``, of rows sorted by ``keys`` that share a key and whose
+    64-bit hashes differ in at most ``max_distance`` bits: small groups all together, position by
+    position, large ones block by block (never a group's whole square at once)."""
+    n = len(keys)
+    if n < 2:
+        return
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    end = np.repeat(starts + sizes, sizes)  # each position's group end
+    small = np.repeat(sizes <= SMALL_GROUP, sizes)
+    for step in range(1, min(SMALL_GROUP, int(sizes.max()))):
+        pos = np.flatnonzero(small[:-step] & (np.arange(step, n) < end[:-step]))
+        keep = np.bitwise_count(hashes[pos] ^ hashes[pos + step]) <= max_distance
+        if keep.any():
+            yield np.stack([pos[keep], pos[keep] + step], axis=1)
+    for s, size in zip(starts[sizes > SMALL_GROUP], sizes[sizes > SMALL_GROUP], strict=True):
+        members = np.arange(s, s + size)
+        at_once = max(1, BLOCK // size)
+        for a in range(0, size, at_once):
+            block = members[a : a + at_once]
+            ii, jj = np.nonzero(
+                np.bitwise_count(hashes[block][:, None] ^ hashes[members][None, :]) <= max_distance
+            )
+            later = block[ii] < members[jj]
+            yield np.stack([block[ii][later], members[jj][later]], axis=1)
+
+
+def _sorted_groups(table: GlobalTable) -> Iterator[list[tuple]]:
+    """Rows ``(key, r, phash, colors)`` of table ``k`` in key order, in chunks of whole groups of
+    about ``CHUNK`` rows (a larger group is one chunk)."""
+    held: list[tuple] = []
+    for row in table.rows("SELECT key, r, phash, colors FROM k ORDER BY key, r"):
+        if len(held) >= CHUNK and row[0] != held[-1][0]:
+            yield held
+            held = []
+        held.append(row)
+    if held:
+        yield held
+
+
 def near_pairs(table: GlobalTable, max_distance: int, max_color_distance: float = 255.0) -> None:
     """Append to table ``edges(a, b)`` the row pairs ``a < b`` whose hashes differ in at most
     ``max_distance`` bits and whose colour grids differ by at most ``max_color_distance`` on
-    average (a pair that shares several bands comes once per band)."""
-    con = table.con
+    average (a pair that shares several bands comes once per band). Each band's rows are read in
+    key order a chunk of whole groups at a time and compared with numpy."""
     table.flush()
-    check_colors = max_color_distance < 255
     for lo, hi in bands(max_distance):
-        key = "phash" if hi - lo == 64 else f"(phash >> {lo}) & {(1 << (hi - lo)) - 1}::UBIGINT"
-        colours = ", x.colors AS ca, y.colors AS cb" if check_colors else ""
-        query = (
-            f"WITH k AS (SELECT r, phash, colors, {key} AS key FROM t) "
-            f"SELECT x.r AS a, y.r AS b{colours} FROM k x JOIN k y ON x.key = y.key AND x.r < y.r "
-            f"WHERE bit_count(xor(x.phash, y.phash)) <= {int(max_distance)}"
+        table.execute("DROP TABLE IF EXISTS k")
+        table.execute(
+            f"CREATE TABLE k AS SELECT band(phash, {lo}, {hi - lo}) AS key, r, phash, colors FROM t"
         )
-        if not check_colors:
-            con.execute(f"INSERT INTO edges {query}")
-            continue
-        cursor = con.cursor()  # held: the reader stops when its connection is collected
-        for batch in cursor.sql(query).to_arrow_reader(COLOR_CHUNK):
-            ca = np.frombuffer(b"".join(batch.column("ca").to_pylist()), np.uint8).reshape(-1, 48)
-            cb = np.frombuffer(b"".join(batch.column("cb").to_pylist()), np.uint8).reshape(-1, 48)
-            close = np.abs(ca.astype(np.int16) - cb).mean(axis=1) <= max_color_distance
-            pairs = pa.table(  # noqa: F841 (read by the query below)
-                {"a": batch.column("a").filter(close), "b": batch.column("b").filter(close)}
-            )
-            con.execute("INSERT INTO edges SELECT a, b FROM pairs")
+        table.execute("CREATE INDEX k_key ON k (key, r)")
+        for chunk in _sorted_groups(table):
+            keys = np.array([row[0] for row in chunk], dtype=np.int64)
+            rows = np.array([row[1] for row in chunk], dtype=np.int64)
+            hashes = np.array([row[2] for row in chunk], dtype=np.int64).view(np.uint64)
+            grid = None
+            if max_color_distance < 255:
+                grid = np.frombuffer(b"".join(row[3] for row in chunk), np.uint8).reshape(-1, 48)
+            for pairs in group_pairs(keys, hashes, max_distance):
+                if grid is not None:
+                    p, q = pairs.T
+                    diff = np.abs(grid[p].astype(np.int16) - grid[q]).mean(axis=1)
+                    pairs = pairs[diff <= max_color_distance]
+                table.insert("edges", rows[pairs].tolist())
+    table.execute("DROP TABLE IF EXISTS k")
 
 
 def _components(table: GlobalTable) -> None:
     """Table ``lab(node, lab)``: each row in ``edges`` labelled with its group's smallest row (min
     label propagation with pointer jumping, until no label changes)."""
-    con = table.con
-    con.execute("CREATE OR REPLACE TABLE e2 AS SELECT a, b FROM edges UNION SELECT b, a FROM edges")
-    con.execute(
-        "CREATE OR REPLACE TABLE lab AS SELECT a AS node, least(a, min(b)) AS lab FROM e2 GROUP BY a"
-    )
+    table.execute("CREATE TABLE e2 AS SELECT a, b FROM edges UNION SELECT b, a FROM edges")
+    table.execute("CREATE INDEX e2_a ON e2 (a)")
+    table.execute("CREATE TABLE lab (node INTEGER PRIMARY KEY, lab INTEGER)")
+    table.execute("INSERT INTO lab SELECT a, min(a, min(b)) FROM e2 GROUP BY a")
     while True:
-        con.execute(
-            "CREATE OR REPLACE TABLE lab2 AS SELECT l.node, least(l.lab, min(n.lab)) AS lab "
-            "FROM lab l JOIN e2 ON e2.a = l.node JOIN lab n ON n.node = e2.b GROUP BY l.node, l.lab"
+        table.execute("CREATE TABLE lab2 (node INTEGER PRIMARY KEY, lab INTEGER)")
+        table.execute(
+            "INSERT INTO lab2 SELECT l.node, min(l.lab, min(n.lab)) "
+            "FROM lab l JOIN e2 ON e2.a = l.node JOIN lab n ON n.node = e2.b GROUP BY l.node"
         )
-        con.execute(
-            "CREATE OR REPLACE TABLE lab2 AS SELECT l.node, least(l.lab, p.lab) AS lab "
-            "FROM lab2 l JOIN lab2 p ON p.node = l.lab"
+        table.execute(  # pointer jumping: a label's own label is at most as large
+            "UPDATE lab2 SET lab = (SELECT p.lab FROM lab2 p WHERE p.node = lab2.lab)"
         )
-        changed = con.execute(
+        changed = table.scalar(
             "SELECT count(*) FROM lab JOIN lab2 USING (node) WHERE lab.lab <> lab2.lab"
-        ).fetchone()[0]
-        con.execute("DROP TABLE lab")
-        con.execute("ALTER TABLE lab2 RENAME TO lab")
+        )
+        table.execute("DROP TABLE lab")
+        table.execute("ALTER TABLE lab2 RENAME TO lab")
         if not changed:
             break
-    con.execute("DROP TABLE e2")
+    table.execute("DROP TABLE e2")
 
 
 def find_duplicates(
@@ -94,33 +137,36 @@ def find_duplicates(
     """Create table ``dups(r, kept, kept_id, kind, distance)``: every copy to drop, the row it
     duplicates, how (``exact_duplicate`` | ``near_duplicate``) and the Hamming distance (0 for
     exact). Returns the number of copies."""
-    con = table.con
     table.flush()
-    con.execute("CREATE OR REPLACE TABLE edges (a BIGINT, b BIGINT)")
+    for name in ("edges", "lab", "lab2", "e2", "grp", "dups"):
+        table.execute(f"DROP TABLE IF EXISTS {name}")
+    table.execute("CREATE TABLE edges (a INTEGER, b INTEGER)")
     if exact:
-        con.execute(
+        table.execute(
             "INSERT INTO edges SELECT first, r FROM "
             "(SELECT r, min(r) OVER (PARTITION BY sha) AS first FROM t) WHERE r <> first"
         )
     if near:
         near_pairs(table, max_distance, max_color_distance)
     _components(table)
-    same = "x.sha = y.sha" if exact else "false"
-    con.execute(
-        "CREATE OR REPLACE TABLE grp AS SELECT t.r, lab.lab AS root, t.sha, t.phash, t.id, "
+    same = "x.sha = y.sha" if exact else "0"
+    table.execute(
+        "CREATE TABLE grp AS SELECT t.r, lab.lab AS root, t.sha, t.phash, t.id, "
         "row_number() OVER (PARTITION BY lab.lab "
         "ORDER BY t.dedup_score DESC NULLS LAST, t.pixels DESC, t.r) AS pos "
         "FROM lab JOIN t ON t.r = lab.node"
     )
-    con.execute(
-        "CREATE OR REPLACE TABLE dups AS SELECT x.r, y.r AS kept, y.id AS kept_id, "
+    table.execute("CREATE INDEX grp_root ON grp (root, pos)")
+    table.execute(
+        "CREATE TABLE dups AS SELECT x.r, y.r AS kept, y.id AS kept_id, "
         f"CASE WHEN {same} THEN 'exact_duplicate' ELSE 'near_duplicate' END AS kind, "
-        f"CASE WHEN {same} THEN 0 ELSE bit_count(xor(x.phash, y.phash)) END AS distance "
+        f"CASE WHEN {same} THEN 0 ELSE hamming(x.phash, y.phash) END AS distance "
         "FROM grp x JOIN grp y ON y.root = x.root AND y.pos = 1 WHERE x.pos > 1"
     )
+    table.execute("CREATE INDEX dups_r ON dups (r)")
     for name in ("edges", "lab", "grp"):
-        con.execute(f"DROP TABLE {name}")
-    return con.execute("SELECT count(*) FROM dups").fetchone()[0]
+        table.execute(f"DROP TABLE {name}")
+    return table.scalar("SELECT count(*) FROM dups")
 
 
 class DedupStage(GlobalStage):
