@@ -246,3 +246,63 @@ def test_eval_reports_the_sharpness_a_reconstruction_keeps(tmp_path: Path) -> No
     blurred = evaluate_autoencoder(_FakeAutoencoder(True), [photos], tmp_path / "b", False)
     assert exact["sharpness_ratio"] == pytest.approx(1.0, abs=0.02)
     assert blurred["sharpness_ratio"] < 0.5
+
+
+def test_scale_and_flip_augmentation_widen_what_a_crop_sees() -> None:
+    from photogenic.autoencoder.crops import random_crop, to_tensor
+
+    xx = np.tile(np.arange(256, dtype=np.uint8), (256, 1))  # brightness = column
+    image = np.stack([xx, xx, 255 - xx], axis=-1)
+
+    def crops(**kwargs: object) -> list[torch.Tensor]:
+        g = torch.Generator().manual_seed(0)
+        return [random_crop(image, 32, g, **kwargs) for _ in range(64)]
+
+    plain, scaled = crops(), crops(min_scale=0.25)
+    assert all(c.shape == (3, 32, 32) for c in plain + scaled)
+
+    def widest(batch: list[torch.Tensor]) -> float:  # brightness range along a crop's first row
+        return max(float(c[0, 0].max() - c[0, 0].min()) for c in batch)
+
+    assert widest(plain) < 0.25 < widest(scaled)  # a 32-px window vs windows up to 128 px
+    assert all(torch.equal(a, b) for a, b in zip(scaled, crops(min_scale=0.25), strict=True))
+    flipped = crops(flip=True)
+    mirrored = [bool(c[0, 0, 0] > c[0, 0, -1]) for c in flipped]  # brightness falls to the right
+    assert 10 < sum(mirrored) < 54 and not any(c[0, 0, 0] > c[0, 0, -1] for c in plain)
+    assert torch.equal(
+        to_tensor(image[:32, :32]), random_crop(image[:32, :32], 32, torch.Generator())
+    )
+
+
+def test_min_scale_out_of_range_names_the_key(tmp_path: Path) -> None:
+    from photogenic.errors import ConfigError
+
+    cfg = _config()
+    cfg.data.min_scale = 0.0
+    with pytest.raises(ConfigError, match="data.min_scale"):
+        train_autoencoder(cfg, [_photos(tmp_path / "photos")], tmp_path / "ae", progress=False)
+
+
+def test_dead_leaves_are_seeded_resumable_and_cover_every_hue(tmp_path: Path) -> None:
+    from photogenic.autoencoder.deadleaves import dead_leaves
+
+    first = dead_leaves(64, np.random.default_rng([3, 0]))
+    assert first.shape == (64, 64, 3) and first.dtype == np.uint8
+    assert np.array_equal(first, dead_leaves(64, np.random.default_rng([3, 0])))
+    assert not np.array_equal(first, dead_leaves(64, np.random.default_rng([3, 1])))
+    assert (
+        main(["ae", "dead-leaves", "--out", str(tmp_path / "dl"), "--n", "2", "--size", "64"]) == 0
+    )
+    kept = (tmp_path / "dl" / "leaves-00000.png").read_bytes()
+    assert (
+        main(["ae", "dead-leaves", "--out", str(tmp_path / "dl"), "--n", "12", "--size", "64"]) == 0
+    )
+    rows = (tmp_path / "dl" / "metadata.jsonl").read_text().splitlines()
+    assert len(rows) == 12 and (tmp_path / "dl" / "leaves-00000.png").read_bytes() == kept
+    pixels = np.concatenate(
+        [np.asarray(Image.open(p)).reshape(-1, 3) for p in sorted((tmp_path / "dl").glob("*.png"))]
+    ).astype(int)
+    for channel in range(3):  # each primary dominates somewhere, by a wide margin
+        others = np.delete(pixels, channel, axis=1).max(axis=1)
+        assert (pixels[:, channel] > others + 60).any()
+    assert pixels.std(axis=0).min() > 40  # not one flat colour

@@ -47,12 +47,39 @@ def load_images(
     return images, ids
 
 
-def random_crop(image: np.ndarray, size: int, generator: torch.Generator) -> torch.Tensor:
-    """A ``size``² crop at a position drawn from ``generator``, as (3, size, size) in [-1, 1]."""
+def random_crop(
+    image: np.ndarray,
+    size: int,
+    generator: torch.Generator,
+    min_scale: float = 1.0,
+    flip: bool = False,
+    permute_channels: bool = False,
+) -> torch.Tensor:
+    """A ``size``² crop at a position drawn from ``generator``, as (3, size, size) in [-1, 1].
+
+    ``min_scale`` < 1: the crop covers a square of side ``size / s`` (``s`` drawn uniformly from
+    ``[min_scale, 1]``, capped by the image) resized down to ``size`` with antialiasing, so a few
+    photos give textures at many scales. ``flip``: mirrored left-right with probability 1/2. ``permute_channels``: the RGB channels in
+    one of their six orders, drawn uniformly (hues the photos lack, same structure)."""
     height, width = image.shape[:2]
-    top = int(torch.randint(0, height - size + 1, (1,), generator=generator))
-    left = int(torch.randint(0, width - size + 1, (1,), generator=generator))
-    return to_tensor(image[top : top + size, left : left + size])
+    side = size
+    if min_scale < 1:
+        scale = min_scale + (1 - min_scale) * float(torch.rand((), generator=generator))
+        side = max(size, min(round(size / scale), height, width))
+    top = int(torch.randint(0, height - side + 1, (1,), generator=generator))
+    left = int(torch.randint(0, width - side + 1, (1,), generator=generator))
+    window = image[top : top + side, left : left + side]
+    if side != size:
+        window = np.asarray(
+            Image.fromarray(window).resize(
+                (size, size), Image.Resampling.BICUBIC, reducing_gap=None
+            )
+        )
+    if flip and float(torch.rand((), generator=generator)) < 0.5:
+        window = window[:, ::-1]
+    if permute_channels:
+        window = window[..., torch.randperm(3, generator=generator).tolist()]
+    return to_tensor(window)
 
 
 def center_crop(image: np.ndarray, size: int) -> torch.Tensor:

@@ -30,6 +30,9 @@ class AutoencoderTask(TrainingTask):
         validation: list[np.ndarray],
         crop_size: int,
         with_shift: bool = False,
+        min_scale: float = 1.0,
+        flip: bool = False,
+        permute_channels: bool = False,
     ) -> None:
         self.model, self.loss = model, loss
         self.images, self.crop_size = images, crop_size
@@ -39,6 +42,7 @@ class AutoencoderTask(TrainingTask):
         self.last_validation_psnr: float | None = None
         self.with_shift = with_shift  # SD-family pipelines only scale latents: keep False there
         self.vector_quantized = isinstance(model, VQModel)
+        self.augment = {"min_scale": min_scale, "flip": flip, "permute_channels": permute_channels}
 
     def modules(self) -> dict[str, nn.Module]:
         return {"autoencoder": self.model, "discriminator": self.loss.discriminator}
@@ -59,7 +63,7 @@ class AutoencoderTask(TrainingTask):
     def training_step(self, batch: list[int], modules, ctx: StepContext) -> Iterator[LossPhase]:
         crops = torch.stack(
             [
-                random_crop(self.images[i], self.crop_size, g)
+                random_crop(self.images[i], self.crop_size, g, **self.augment)
                 for i, g in zip(batch, ctx.item_generators("crop"), strict=True)
             ]
         )

@@ -13,6 +13,7 @@ from photogenic.autoencoder.crops import load_images
 from photogenic.autoencoder.losses import ADAM_BETAS, AutoencoderLoss, AutoencoderLossConfig
 from photogenic.autoencoder.presets import make_autoencoder
 from photogenic.autoencoder.task import AutoencoderTask
+from photogenic.errors import ConfigError
 from photogenic.train.config import LoopConfig, OptimizerConfig
 from photogenic.train.loop import run_training
 from photogenic.train.seeding import derive_seed
@@ -38,6 +39,11 @@ class AutoencoderDataConfig:
     # Several datasets: repeat the smaller ones' images so that each dataset gives about as many
     # crops as the largest (nine photos are not drowned by a thousand world images).
     balance_sources: bool = True
+    # Augmentation (see ``random_crop``): crops from squares up to ``crop_size / min_scale`` wide,
+    # resized down; left-right mirroring; the RGB channels in a random order. 1.0 / false: plain.
+    min_scale: float = 1.0
+    flip: bool = False
+    permute_channels: bool = False
 
 
 def _default_loop() -> LoopConfig:
@@ -74,6 +80,10 @@ def train_autoencoder(
 
     ``model``: an autoencoder to train instead of the one ``config.model`` describes (e.g. the
     ``VQModel`` of a masked-token pipeline)."""
+    if not 0 < config.data.min_scale <= 1:
+        raise ConfigError(
+            f"data.min_scale: expected a share in (0, 1], got {config.data.min_scale}"
+        )
     images, ids = load_images(data, config.data.crop_size, Path(out) / "skipped.jsonl", progress)
     train, validation = split_by_source(images, ids, config.data, config.loop.seed)
     names = {id(image): item_id for image, item_id in zip(images, ids, strict=True)}
@@ -82,7 +92,14 @@ def train_autoencoder(
             config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
         )
     task = AutoencoderTask(
-        model, AutoencoderLoss(config.loss), train, validation, config.data.crop_size
+        model,
+        AutoencoderLoss(config.loss),
+        train,
+        validation,
+        config.data.crop_size,
+        min_scale=config.data.min_scale,
+        flip=config.data.flip,
+        permute_channels=config.data.permute_channels,
     )
     task.with_shift = config.model.latent_shift
     summary = run_training(task, config.loop, out, progress=progress)

@@ -127,3 +127,18 @@ def bench_cmd(
 
     recorded_run(out, "ae bench", config, bench, kodak=str(kodak), data=[str(d) for d in data])
     click.echo((out / "table1.md").read_text())
+
+
+@ae.command("dead-leaves")
+@out_option()
+@click.option("--n", "count", type=click.IntRange(min=1), default=500, show_default=True)
+@click.option("--size", type=click.IntRange(min=16), default=256, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--progress/--no-progress", default=True)
+def dead_leaves_cmd(out: Path, count: int, size: int, seed: int, progress: bool) -> None:
+    """Write synthetic dead-leaves training images (natural-image statistics, made offline) as a
+    dataset, e.g. for `ae train --data` or `ae bench --data` (resumes)."""
+    from photogenic.autoencoder.deadleaves import write_dead_leaves
+
+    write_dead_leaves(out, count, size, seed, progress)
+    click.echo(f"{count} dead-leaves images ({size}²) in {out}")
