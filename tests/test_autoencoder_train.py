@@ -113,7 +113,11 @@ def test_ae_cli_trains_then_evaluates_whole_images(
     assert code == 0, capsys.readouterr().err
     metrics = json.loads((evaluation / "metrics.json").read_text())
     assert metrics["images"] == 6 and len(metrics["per_image"]) == 6
-    assert (evaluation / "metrics.csv").read_text().startswith("id,psnr,ssim,sharpness_ratio")
+    assert (
+        (evaluation / "metrics.csv")
+        .read_text()
+        .startswith("id,psnr,ssim,sharpness_ratio,chroma_ratio")
+    )
     assert Image.open(evaluation / "crops.png").height == 80  # 40 px original over 40 px recon
     assert (
         main(
@@ -218,11 +222,12 @@ def test_each_dataset_is_held_out_from_and_the_small_one_is_repeated() -> None:
 
 
 class _FakeAutoencoder(torch.nn.Module):
-    """Encodes to the image itself and decodes through ``blur`` (for the sharpness metric)."""
+    """Encodes to the image itself and decodes through ``blur`` (for the sharpness metric) and
+    ``grey`` (for the colour metric)."""
 
-    def __init__(self, blur: bool) -> None:
+    def __init__(self, blur: bool, grey: bool = False) -> None:
         super().__init__()
-        self.blur = blur
+        self.blur, self.grey = blur, grey
         self.device, self.dtype = torch.device("cpu"), torch.float32
 
     def encode(self, x: torch.Tensor):
@@ -235,6 +240,8 @@ class _FakeAutoencoder(torch.nn.Module):
 
         if self.blur:
             z = torch.nn.functional.avg_pool2d(z, 5, stride=1, padding=2, count_include_pad=False)
+        if self.grey:
+            z = z.mean(1, keepdim=True).expand_as(z)
         return SimpleNamespace(sample=z)
 
 
@@ -246,6 +253,19 @@ def test_eval_reports_the_sharpness_a_reconstruction_keeps(tmp_path: Path) -> No
     blurred = evaluate_autoencoder(_FakeAutoencoder(True), [photos], tmp_path / "b", False)
     assert exact["sharpness_ratio"] == pytest.approx(1.0, abs=0.02)
     assert blurred["sharpness_ratio"] < 0.5
+
+
+def test_eval_reports_the_colour_a_reconstruction_keeps(tmp_path: Path) -> None:
+    from photogenic.autoencoder.evaluate import evaluate_autoencoder
+
+    photos = _photos(tmp_path / "photos", n=3)
+    exact = evaluate_autoencoder(_FakeAutoencoder(False), [photos], tmp_path / "a", False)
+    grey = evaluate_autoencoder(_FakeAutoencoder(False, grey=True), [photos], tmp_path / "b", False)
+    assert exact["chroma_ratio"] == pytest.approx(1.0, abs=0.02)
+    assert grey["chroma_ratio"] < 0.05
+    assert grey["sharpness_ratio"] > 0.5  # grey, not blurred: the two metrics tell them apart
+    header = (tmp_path / "b" / "metrics.csv").read_text().splitlines()[0]
+    assert header == "id,psnr,ssim,sharpness_ratio,chroma_ratio"
 
 
 def test_scale_and_flip_augmentation_widen_what_a_crop_sees() -> None:

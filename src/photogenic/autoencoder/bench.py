@@ -21,7 +21,7 @@ from diffusers import AutoencoderKL
 from PIL import Image
 
 from photogenic.autoencoder.crops import load_images
-from photogenic.autoencoder.evaluate import evaluate_autoencoder, reconstruct
+from photogenic.autoencoder.evaluate import METRICS, evaluate_autoencoder, reconstruct
 from photogenic.autoencoder.load import load_autoencoder
 from photogenic.autoencoder.presets import AUTOENCODER_PRESETS, make_autoencoder
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
@@ -135,8 +135,8 @@ def run_bench(
             )
             summary = train_autoencoder(cfg, train_data, folder, progress=progress)
             (folder / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        scored = done.is_file() and "sharpness_ratio" in json.loads(done.read_text())
-        if not scored and (folder / "model").is_dir():  # new, or scored before sharpness was
+        scored = done.is_file() and set(METRICS) <= set(json.loads(done.read_text()))
+        if not scored and (folder / "model").is_dir():  # new, or scored before a metric was added
             evaluate_autoencoder(
                 load_autoencoder(folder / "model"), [kodak], folder / "kodak", progress
             )
@@ -156,6 +156,7 @@ def run_bench(
                 "kodak_psnr": scores["psnr"],
                 "kodak_ssim": scores["ssim"],
                 "kodak_sharpness_ratio": scores.get("sharpness_ratio"),
+                "kodak_chroma_ratio": scores.get("chroma_ratio"),
                 "folder": str(folder),
             }
         )
@@ -194,8 +195,8 @@ def table_markdown(result: dict[str, Any]) -> str:
     """Table 1 as markdown: PSNR/SSIM on Kodak per variant."""
     lines = [
         "| variant | steps | held-out PSNR | held-out L1, last quarter | Kodak PSNR (dB) | Kodak SSIM "
-        "| Kodak sharpness kept |",
-        "|---|---|---|---|---|---|---|",
+        "| Kodak sharpness kept | Kodak colour kept |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
         held = f"{r['heldout_psnr']:.2f}" if r["heldout_psnr"] is not None else "-"
@@ -203,9 +204,11 @@ def table_markdown(result: dict[str, Any]) -> str:
         change = f"{change:+.1%}" if change is not None else "-"
         sharp = r["kodak_sharpness_ratio"]
         sharp = f"{sharp:.3f}" if sharp is not None else "-"
+        colour = r.get("kodak_chroma_ratio")
+        colour = f"{colour:.3f}" if colour is not None else "-"
         lines.append(
             f"| {r['variant']} | {r['steps']} | {held} | {change} | {r['kodak_psnr']:.2f} "
-            f"| {r['kodak_ssim']:.4f} | {sharp} |"
+            f"| {r['kodak_ssim']:.4f} | {sharp} | {colour} |"
         )
     t, b = result["throughput"], result["budget"]
     lines += [

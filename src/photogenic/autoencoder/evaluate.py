@@ -3,7 +3,10 @@
 Each image is padded (reflect) to a multiple of 8, encoded to the posterior mode, decoded, cropped
 back, and scored with PSNR and SSIM in [0, 1] and the sharpness it keeps: the variance of the
 Laplacian of luma of the reconstruction over the original's (``curate.measures.sharpness``; 1 =
-as crisp as the original, below 1 = blurred). LPIPS / rFID need downloaded backbones: not here.
+as crisp as the original, below 1 = blurred), and the colour it keeps: the mean distance of each
+pixel from its own grey (the mean of its three channels) in the reconstruction over the original's
+(1 = as colourful, near 0 = a grey image; small autoencoders can fall into that). LPIPS / rFID
+need downloaded backbones: not here.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from photogenic.autoencoder.crops import load_images, to_tensor, to_uint8
 from photogenic.autoencoder.metrics import crop_to_size, pad_to_multiple, psnr, ssim
 from photogenic.curate.measures import sharpness
 
-METRICS = ("psnr", "ssim", "sharpness_ratio")
+METRICS = ("psnr", "ssim", "sharpness_ratio", "chroma_ratio")
 
 
 @torch.no_grad()
@@ -54,6 +57,7 @@ def evaluate_autoencoder(
                 "psnr": float(psnr(a, b)[0]),
                 "ssim": float(ssim(a, b)[0]),
                 "sharpness_ratio": sharpness(recon) / max(sharpness(image), 1e-6),
+                "chroma_ratio": chroma(recon) / max(chroma(image), 1e-6),
             }
         )
         pairs.append((image, recon))
@@ -67,6 +71,12 @@ def evaluate_autoencoder(
     (out / "metrics.json").write_text(json.dumps({**summary, "per_image": rows}, indent=2) + "\n")
     crop_grid(pairs, grid_crop).save(out / "crops.png")
     return summary
+
+
+def chroma(image: np.ndarray) -> float:
+    """Mean absolute distance of each channel from the pixel's grey (channel mean), 0-255 scale."""
+    pixels = image.astype(np.float32)
+    return float(np.abs(pixels - pixels.mean(axis=-1, keepdims=True)).mean())
 
 
 def crop_grid(pairs: list[tuple[np.ndarray, np.ndarray]], size: int, limit: int = 8) -> Image.Image:

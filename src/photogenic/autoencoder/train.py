@@ -40,7 +40,8 @@ class AutoencoderDataConfig:
     # crops as the largest (nine photos are not drowned by a thousand world images).
     balance_sources: bool = True
     # Augmentation (see ``random_crop``): crops from squares up to ``crop_size / min_scale`` wide,
-    # resized down; left-right mirroring; the RGB channels in a random order. 1.0 / false: plain.
+    # resized down; left-right mirroring; the RGB channels in a random order (the ``small`` preset
+    # then reconstructs grey: colour is no longer predictable from content). 1.0 / false: plain.
     min_scale: float = 1.0
     flip: bool = False
     permute_channels: bool = False
