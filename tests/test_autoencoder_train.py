@@ -15,6 +15,7 @@ from photogenic.autoencoder.load import load_autoencoder
 from photogenic.autoencoder.model import FourierAutoencoderKL
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
 from photogenic.cli.main import main
+from photogenic.curate.measures import LUMA
 from photogenic.train.checkpoint import latest_checkpoint, load_checkpoint
 
 
@@ -116,7 +117,7 @@ def test_ae_cli_trains_then_evaluates_whole_images(
     assert (
         (evaluation / "metrics.csv")
         .read_text()
-        .startswith("id,psnr,ssim,sharpness_ratio,chroma_ratio")
+        .startswith("id,psnr,ssim,psnr_luma,sharpness_ratio,chroma_ratio")
     )
     assert Image.open(evaluation / "crops.png").height == 80  # 40 px original over 40 px recon
     assert (
@@ -240,8 +241,9 @@ class _FakeAutoencoder(torch.nn.Module):
 
         if self.blur:
             z = torch.nn.functional.avg_pool2d(z, 5, stride=1, padding=2, count_include_pad=False)
-        if self.grey:
-            z = z.mean(1, keepdim=True).expand_as(z)
+        if self.grey:  # every channel set to the pixel's luma
+            weights = torch.from_numpy(LUMA).to(z.dtype).view(1, 3, 1, 1)
+            z = (z * weights).sum(1, keepdim=True).expand_as(z)
         return SimpleNamespace(sample=z)
 
 
@@ -264,8 +266,9 @@ def test_eval_reports_the_colour_a_reconstruction_keeps(tmp_path: Path) -> None:
     assert exact["chroma_ratio"] == pytest.approx(1.0, abs=0.02)
     assert grey["chroma_ratio"] < 0.05
     assert grey["sharpness_ratio"] > 0.5  # grey, not blurred: the two metrics tell them apart
+    assert grey["psnr_luma"] > 40 > 20 > grey["psnr"]  # the luma is the original's
     header = (tmp_path / "b" / "metrics.csv").read_text().splitlines()[0]
-    assert header == "id,psnr,ssim,sharpness_ratio,chroma_ratio"
+    assert header == "id,psnr,ssim,psnr_luma,sharpness_ratio,chroma_ratio"
 
 
 def test_scale_and_flip_augmentation_widen_what_a_crop_sees() -> None:

@@ -155,6 +155,7 @@ def run_bench(
                 "heldout_l1_last_quarter_change": last_quarter_change(trained["validations"]),
                 "kodak_psnr": scores["psnr"],
                 "kodak_ssim": scores["ssim"],
+                "kodak_psnr_luma": scores.get("psnr_luma"),
                 "kodak_sharpness_ratio": scores.get("sharpness_ratio"),
                 "kodak_chroma_ratio": scores.get("chroma_ratio"),
                 "folder": str(folder),
@@ -195,8 +196,8 @@ def table_markdown(result: dict[str, Any]) -> str:
     """Table 1 as markdown: PSNR/SSIM on Kodak per variant."""
     lines = [
         "| variant | steps | held-out PSNR | held-out L1, last quarter | Kodak PSNR (dB) | Kodak SSIM "
-        "| Kodak sharpness kept | Kodak colour kept |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Kodak luma PSNR | Kodak sharpness kept | Kodak colour kept |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
         held = f"{r['heldout_psnr']:.2f}" if r["heldout_psnr"] is not None else "-"
@@ -206,9 +207,11 @@ def table_markdown(result: dict[str, Any]) -> str:
         sharp = f"{sharp:.3f}" if sharp is not None else "-"
         colour = r.get("kodak_chroma_ratio")
         colour = f"{colour:.3f}" if colour is not None else "-"
+        luma = r.get("kodak_psnr_luma")
+        luma = f"{luma:.2f}" if luma is not None else "-"
         lines.append(
             f"| {r['variant']} | {r['steps']} | {held} | {change} | {r['kodak_psnr']:.2f} "
-            f"| {r['kodak_ssim']:.4f} | {sharp} | {colour} |"
+            f"| {r['kodak_ssim']:.4f} | {luma} | {sharp} | {colour} |"
         )
     t, b = result["throughput"], result["budget"]
     lines += [

@@ -1,7 +1,8 @@
 """``photogenic ae eval``: reconstruction quality of an autoencoder on whole images.
 
 Each image is padded (reflect) to a multiple of 8, encoded to the posterior mode, decoded, cropped
-back, and scored with PSNR and SSIM in [0, 1] and the sharpness it keeps: the variance of the
+back, and scored with PSNR and SSIM in [0, 1], PSNR of luma alone (structure without colour), the
+sharpness it keeps: the variance of the
 Laplacian of luma of the reconstruction over the original's (``curate.measures.sharpness``; 1 =
 as crisp as the original, below 1 = blurred), and the colour it keeps: the mean distance of each
 pixel from its own grey (the mean of its three channels) in the reconstruction over the original's
@@ -22,10 +23,10 @@ from PIL import Image
 from tqdm import tqdm
 
 from photogenic.autoencoder.crops import load_images, to_tensor, to_uint8
-from photogenic.autoencoder.metrics import crop_to_size, pad_to_multiple, psnr, ssim
-from photogenic.curate.measures import sharpness
+from photogenic.autoencoder.metrics import crop_to_size, pad_to_multiple, psnr, psnr_from_mse, ssim
+from photogenic.curate.measures import luma, sharpness
 
-METRICS = ("psnr", "ssim", "sharpness_ratio", "chroma_ratio")
+METRICS = ("psnr", "ssim", "psnr_luma", "sharpness_ratio", "chroma_ratio")
 
 
 @torch.no_grad()
@@ -56,6 +57,7 @@ def evaluate_autoencoder(
                 "id": image_id,
                 "psnr": float(psnr(a, b)[0]),
                 "ssim": float(ssim(a, b)[0]),
+                "psnr_luma": psnr_from_mse(float(np.mean((luma(image) - luma(recon)) ** 2))),
                 "sharpness_ratio": sharpness(recon) / max(sharpness(image), 1e-6),
                 "chroma_ratio": chroma(recon) / max(chroma(image), 1e-6),
             }
