@@ -192,6 +192,11 @@ def last_quarter_change(validations: list[list[float]]) -> float | None:
     return (last - earlier[-1]) / earlier[-1]
 
 
+def _cell(value: float | None, spec: str) -> str:
+    """A table cell: ``value`` formatted by ``spec``, or "-" where it was not measured."""
+    return "-" if value is None else format(value, spec)
+
+
 def table_markdown(result: dict[str, Any]) -> str:
     """Table 1 as markdown: PSNR/SSIM on Kodak per variant."""
     lines = [
@@ -200,15 +205,11 @@ def table_markdown(result: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["rows"]:
-        held = f"{r['heldout_psnr']:.2f}" if r["heldout_psnr"] is not None else "-"
-        change = r["heldout_l1_last_quarter_change"]
-        change = f"{change:+.1%}" if change is not None else "-"
-        sharp = r["kodak_sharpness_ratio"]
-        sharp = f"{sharp:.3f}" if sharp is not None else "-"
-        colour = r.get("kodak_chroma_ratio")
-        colour = f"{colour:.3f}" if colour is not None else "-"
-        luma = r.get("kodak_psnr_luma")
-        luma = f"{luma:.2f}" if luma is not None else "-"
+        held = _cell(r["heldout_psnr"], ".2f")
+        change = _cell(r["heldout_l1_last_quarter_change"], "+.1%")
+        sharp = _cell(r["kodak_sharpness_ratio"], ".3f")
+        colour = _cell(r.get("kodak_chroma_ratio"), ".3f")
+        luma = _cell(r.get("kodak_psnr_luma"), ".2f")
         lines.append(
             f"| {r['variant']} | {r['steps']} | {held} | {change} | {r['kodak_psnr']:.2f} "
             f"| {r['kodak_ssim']:.4f} | {luma} | {sharp} | {colour} |"
