@@ -1,7 +1,12 @@
-"""Re-tune the demo's base on a finished demo run's curated set and control subset with other
-tuning settings, and judge against that run's base samples: one point of a settings sweep.
+"""Re-tune a base on a finished demo run's curated set and control subset with other tuning
+settings, and judge against that run's base samples: one point of a settings sweep.
 
     python benchmarks/demo_retune.py --from runs/demo --out runs/retune-s75 --set loop.max_steps=75
+
+For a family row of ``demo --ablations`` (its base, samples and sampler):
+
+    python benchmarks/demo_retune.py --from runs/fam --family amused --out runs/retune-amused-lr5e-5 \
+        --set optimizer.learning_rate=5e-5
 
 Writes OUT/record.json (settings, both comparisons). The same seeds and prompts as the demo, so
 points of a sweep are paired with each other and with the demo's own result.
@@ -15,38 +20,69 @@ from dataclasses import asdict
 from pathlib import Path
 
 from photogenic.config import from_dict, parse_override, set_dotted
+from photogenic.data import open_dataset
 from photogenic.demo.base import BASE_DIR
 from photogenic.demo.evaluation import EvaluationConfig, evaluate_models
+from photogenic.demo.families import FamilyBases
 from photogenic.demo.tuning import demo_tune_config, quality_tune
 from photogenic.train.run import TrainConfig
+
+
+def sources(run: Path, family: str | None) -> dict[str, Path]:
+    """The base model, its samples, the curated set and the control subset of a finished run."""
+    if family is None:
+        return {
+            "base": BASE_DIR,
+            "samples": run / "eval" / "samples" / "base",
+            "curated": run / "specialist" / "kept",
+            "control": run / "control-subset",
+        }
+    size = sum(1 for item in open_dataset(run / "specialist" / "kept") if not item.error)
+    return {
+        "base": run / "families" / family / "pretrain" / "model",
+        "samples": run / "eval" / "samples" / f"{family}-base",
+        "curated": run / "specialist" / "kept",
+        "control": run / "subsets" / f"random-{size}",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a demo run")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--family", help="a family row of `demo --ablations` run in --from")
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     data = asdict(demo_tune_config())
+    evaluation = EvaluationConfig()
+    if args.family:
+        family = getattr(FamilyBases(), args.family)
+        data["task"]["data"]["resolution"] = family.resolution
+        evaluation.sample.scheduler = family.scheduler
     for item in args.overrides:
         set_dotted(data, *parse_override(item))
     config = from_dict(TrainConfig, data, "--set")
+    where = sources(args.source, args.family)
+    for name, path in where.items():
+        if not path.exists():
+            parser.error(f"{name}: {path} does not exist (is --from a finished run?)")
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
     if not (samples / "base").exists():
-        (samples / "base").symlink_to((args.source / "eval" / "samples" / "base").resolve())
+        (samples / "base").symlink_to(where["samples"].resolve())
     runs = {
-        "tuned": quality_tune(
-            BASE_DIR, args.source / "specialist" / "kept", args.out / "tuned", config
-        ),
-        "control": quality_tune(
-            BASE_DIR, args.source / "control-subset", args.out / "control", config
-        ),
+        "tuned": quality_tune(where["base"], where["curated"], args.out / "tuned", config),
+        "control": quality_tune(where["base"], where["control"], args.out / "control", config),
     }
-    models = {"base": BASE_DIR, **{name: Path(run["model"]) for name, run in runs.items()}}
-    evaluation = evaluate_models(models, args.out / "eval", EvaluationConfig())
-    record = {"source": str(args.source), "overrides": args.overrides, "tuning": runs}
-    record["comparisons"] = evaluation["comparisons"]
+    models = {"base": where["base"], **{name: Path(run["model"]) for name, run in runs.items()}}
+    result = evaluate_models(models, args.out / "eval", evaluation)
+    record = {
+        "source": str(args.source),
+        "family": args.family,
+        "overrides": args.overrides,
+        "tuning": runs,
+    }
+    record["comparisons"] = result["comparisons"]
     (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
     for baseline, comparison in record["comparisons"].items():
         for axis, row in comparison.items():

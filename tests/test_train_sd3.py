@@ -233,3 +233,24 @@ def test_the_spec_sets_the_flow_shift_for_training_and_sampling(tmp_path: Path) 
     pipe = family.load(tmp_path / "m")
     assert pipe.scheduler.config.shift == 1.0  # what sampling uses
     assert flow_shift(family.noise_scheduler(pipe)) == 1.0  # what training draws σ with
+
+
+def test_patch_1_tokens_every_latent_pixel_and_generates(tmp_path: Path) -> None:
+    spec = RandomModelSpec(
+        vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16], patch_size=1
+    )
+    FAMILIES.get("sd3")().build_random(tmp_path / "m", spec)
+    family = family_for(tmp_path / "m")
+    pipe = family.load(tmp_path / "m")
+    assert pipe.transformer.config.patch_size == 1
+    assert family.bucket_multiple(pipe) == 8  # the VAE factor alone: sides need not be 16-px
+    prompts = [Prompt(id="p0", text=f"{WORDS[0]} {WORDS[1]}")]
+    generate(
+        tmp_path / "m",
+        prompts,
+        tmp_path / "out",
+        SampleConfig(steps=2, resolution="40x24", scheduler="model"),
+        progress=False,
+    )
+    with Image.open(next((tmp_path / "out").rglob("*.png"))) as image:
+        assert image.size == (40, 24)

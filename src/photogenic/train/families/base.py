@@ -40,6 +40,7 @@ class RandomModelSpec:
     # flow-matching families: the scheduler's σ shift, used in training and sampling alike (SD3's
     # 3.0 is for ~1 megapixel; the SD3 paper scales it with the square root of the pixel count)
     flow_shift: float = 3.0
+    patch_size: int = 2  # transformer families: latent pixels per token side (SD3: 2)
 
 
 class ModelFamily:

@@ -25,7 +25,6 @@ from photogenic.train.families.tokenizer import build_clip_tokenizer, build_t5_t
 # SD3-medium's autoencoder normalisation: latents = (z - shift) * scale
 VAE_SCALING_FACTOR = 1.5305
 VAE_SHIFT_FACTOR = 0.0609
-PATCH_SIZE = 2  # SD3's transformer patch size
 POS_EMBED_MAX_SIZE = 96  # position grid (in patches) of SD3-medium: up to 1536 px at f8, patch 2
 
 
@@ -72,7 +71,7 @@ def random_sd3_transformer(spec: RandomModelSpec, pooled_dim: int) -> SD3Transfo
     block per entry of ``block_out_channels``, text width ``text_hidden_size`` (the T5 width)."""
     return SD3Transformer2DModel(
         sample_size=spec.resolution // 8,
-        patch_size=PATCH_SIZE,
+        patch_size=spec.patch_size,
         in_channels=spec.latent_channels,
         out_channels=spec.latent_channels,
         num_layers=len(spec.block_out_channels),
