@@ -292,3 +292,47 @@ def test_bf16_mixed_precision_trains_float32_master_weights(tmp_path: Path) -> N
     train_model(cfg, model, data, tmp_path / "fp32", progress=False)
     full = DiffusionPipeline.from_pretrained(tmp_path / "fp32" / "model").unet.state_dict()
     assert any(not torch.equal(full[k], after[k]) for k in full)
+
+
+@pytest.mark.parametrize("family", ["sd", "sdxl"])
+def test_caption_dropout_swaps_in_the_pipelines_unconditional_text(
+    tmp_path: Path, family: str
+) -> None:
+    from photogenic.errors import PhotogenicError
+    from photogenic.train.diffusion_task import DiffusionTask
+    from photogenic.train.examples import load_examples
+    from photogenic.train.families import family_for
+    from photogenic.train.task import StepContext
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, family)
+    examples = load_examples(data, 32, True, "skip", None, progress=False)
+    fam = family_for(model)
+    cfg = _config().task
+    cfg.data.caption_dropout = 0.5
+    task = DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+    indices = [1, 2, 3, 5, 6, 7, 9, 10]  # one bucket (32 x 32)
+    batch = task._batch([examples[i] for i in indices])
+    ctx = StepContext(seed=3, step=5, indices=indices, generator=torch.Generator())
+    dropped = task._drop_captions(batch["cond"], ctx)
+    empty = fam.unconditional_text(task.pipe)
+    if family == "sdxl":  # the pipeline's force_zeros_for_empty_prompt
+        assert all(not v.any() for v in empty.values())
+    gone = [
+        all(torch.equal(dropped[k][i], empty[k][0]) for k in empty) for i in range(len(indices))
+    ]
+    kept = [
+        all(torch.equal(dropped[k][i], batch["cond"][k][i]) for k in dropped)
+        for i in range(len(indices))
+    ]
+    assert all(g != k for g, k in zip(gone, kept, strict=True))  # each item one or the other
+    assert 0 < sum(gone) < len(indices)
+    again = task._drop_captions(
+        batch["cond"], StepContext(seed=3, step=5, indices=indices, generator=torch.Generator())
+    )
+    assert all(torch.equal(again[k], dropped[k]) for k in dropped)  # a resumed step drops the same
+    if family == "sdxl":
+        assert torch.equal(dropped["time_ids"], batch["cond"]["time_ids"])  # not text: untouched
+    cfg.data.caption_dropout = 1.5
+    with pytest.raises(PhotogenicError, match="caption_dropout"):
+        DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)

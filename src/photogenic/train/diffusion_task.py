@@ -32,6 +32,9 @@ class DataConfig:
     resolution: int = 32  # pixels of the square bucket; other buckets keep about this area
     bucketing: bool = True  # aspect-ratio buckets (never drop: short buckets are padded)
     missing_caption: Literal["skip", "empty"] = "skip"  # skipped items are listed in skipped.jsonl
+    # share of training items whose caption is replaced by the empty one, so the model learns the
+    # unconditional prediction classifier-free guidance needs (Stable Diffusion, Imagen: 0.1)
+    caption_dropout: float = 0.0
     cache: bool = True  # cache VAE latents and text embeddings on disk
     cache_dir: str = ""  # "" = <out>/cache; share one folder between runs to reuse entries
     validation_fraction: float = 0.05  # held-out share of the data for the validation loss
@@ -66,6 +69,11 @@ class DiffusionTask(TrainingTask):
         cache_root: Path,
         progress: bool = True,
     ) -> None:
+        if not 0.0 <= config.data.caption_dropout <= 1.0:
+            raise PhotogenicError(
+                f"task.data.caption_dropout: expected a share in [0, 1], got "
+                f"{config.data.caption_dropout}"
+            )
         self.family, self.pipe, self.config = family, pipe, config
         self.train_examples, self.validation_examples = train, validation
         self.scheduler = family.noise_scheduler(pipe)
@@ -88,6 +96,7 @@ class DiffusionTask(TrainingTask):
         self.latent_cache = self.text_cache = None
         self.encode_calls = 0
         self._memory: dict[str, Any] = {}  # cache entries already read from disk
+        self._unconditional: dict[str, torch.Tensor] | None = None  # for caption dropout
         if config.data.cache:
             self.latent_cache = TensorCache(  # pixel-space families cache the fitted pixels
                 cache_root,
@@ -128,6 +137,8 @@ class DiffusionTask(TrainingTask):
         return self._batch([self.train_examples[i] for i in indices])
 
     def training_step(self, batch, modules, ctx: StepContext) -> Iterator[LossPhase]:
+        if self.config.data.caption_dropout > 0:
+            batch = {**batch, "cond": self._drop_captions(batch["cond"], ctx)}
         loss = self._loss(batch, modules, ctx)
         yield "main", loss, {"loss": float(loss.detach())}
 
@@ -197,6 +208,22 @@ class DiffusionTask(TrainingTask):
         return self.family.training_loss(
             modules, latents, batch["cond"], ctx, self.scheduler, self.config.objective
         )
+
+    def _drop_captions(
+        self, cond: dict[str, torch.Tensor], ctx: StepContext
+    ) -> dict[str, torch.Tensor]:
+        """``cond`` with the text conditioning of a ``caption_dropout`` share of the items (drawn
+        per item and step, so a resumed run drops the same ones) replaced by the unconditional."""
+        drop = ctx.rand(stream="caption_dropout") < self.config.data.caption_dropout
+        if not bool(drop.any()):
+            return cond
+        if self._unconditional is None:
+            self._unconditional = self.family.unconditional_text(self.pipe)
+        dropped = dict(cond)
+        for key, empty in self._unconditional.items():
+            where = drop.to(cond[key].device).view(-1, *[1] * (cond[key].dim() - 1))
+            dropped[key] = torch.where(where, empty.to(cond[key]), cond[key])
+        return dropped
 
     def _batch(self, examples: list[Example]) -> dict[str, Any]:
         params = self._latent_params(examples)

@@ -80,6 +80,11 @@ class ModelFamily:
         """Text conditioning for each caption, as tensors whose first axis is the batch."""
         raise NotImplementedError
 
+    def unconditional_text(self, pipe: Any) -> dict[str, torch.Tensor]:
+        """The text conditioning classifier-free guidance samples against (batch of one): what the
+        pipeline feeds for an empty negative prompt, here the empty caption's encoding."""
+        return self.encode_text(pipe, [""])
+
     def encode_images(self, pipe: Any, pixels: torch.Tensor) -> torch.Tensor:
         """Latent distribution parameters (mean and log-variance stacked on the channel axis)
         of ``pixels`` in [-1, 1]; see ``sample_latents``."""

@@ -72,6 +72,14 @@ class StableDiffusionXLFamily(StableDiffusionFamily):
             pooled = out[0]  # the second encoder's projected pooled output
         return {"encoder_hidden_states": torch.cat(hidden, dim=-1), "text_embeds": pooled}
 
+    def unconditional_text(self, pipe: Any) -> dict[str, torch.Tensor]:
+        """Zeros when the pipeline's ``force_zeros_for_empty_prompt`` is set (SDXL's default: its
+        call uses zero embeddings for an empty negative prompt), else the empty caption's."""
+        empty = self.encode_text(pipe, [""])
+        if pipe.config.get("force_zeros_for_empty_prompt", False):
+            return {key: torch.zeros_like(value) for key, value in empty.items()}
+        return empty
+
     def predict(
         self,
         modules: dict[str, nn.Module],
