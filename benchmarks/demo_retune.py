@@ -22,7 +22,7 @@ from pathlib import Path
 from photogenic.config import from_dict, parse_override, set_dotted
 from photogenic.data import open_dataset
 from photogenic.demo.base import BASE_DIR
-from photogenic.demo.evaluation import EvaluationConfig, evaluate_models
+from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.families import FamilyBases
 from photogenic.demo.tuning import demo_tune_config, quality_tune
 from photogenic.train.run import TrainConfig
@@ -74,15 +74,18 @@ def main() -> None:
         "tuned": quality_tune(where["base"], where["curated"], args.out / "tuned", config),
         "control": quality_tune(where["base"], where["control"], args.out / "control", config),
     }
-    models = {"base": where["base"], **{name: Path(run["model"]) for name, run in runs.items()}}
-    result = evaluate_models(models, args.out / "eval", evaluation)
+    for name, run in runs.items():  # the base's samples are the source run's own
+        sample_model(name, Path(run["model"]), args.out / "eval", evaluation)
     record = {
         "source": str(args.source),
         "family": args.family,
         "overrides": args.overrides,
         "tuning": runs,
+        "comparisons": {
+            baseline: judge_against("tuned", baseline, args.out / "eval", evaluation)
+            for baseline in ("base", "control")
+        },
     }
-    record["comparisons"] = result["comparisons"]
     (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
     for baseline, comparison in record["comparisons"].items():
         for axis, row in comparison.items():
