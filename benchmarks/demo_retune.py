@@ -68,8 +68,9 @@ def main() -> None:
             parser.error(f"{name}: {path} does not exist (is --from a finished run?)")
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
-    if not (samples / "base").exists():
-        (samples / "base").symlink_to(where["samples"].resolve())
+    base_label = where["samples"].name  # the name its samples were made under
+    if not (samples / base_label).exists():
+        (samples / base_label).symlink_to(where["samples"].resolve())
     runs = {
         "tuned": quality_tune(where["base"], where["curated"], args.out / "tuned", config),
         "control": quality_tune(where["base"], where["control"], args.out / "control", config),
@@ -82,8 +83,8 @@ def main() -> None:
         "overrides": args.overrides,
         "tuning": runs,
         "comparisons": {
-            baseline: judge_against("tuned", baseline, args.out / "eval", evaluation)
-            for baseline in ("base", "control")
+            key: judge_against("tuned", label, args.out / "eval", evaluation)
+            for key, label in (("base", base_label), ("control", "control"))
         },
     }
     (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
