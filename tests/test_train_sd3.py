@@ -224,24 +224,26 @@ def test_sample_generate_from_an_sd3_directory(model: Path, tmp_path: Path) -> N
         generate(model, prompts, tmp_path / "dpm", SampleConfig(steps=2), progress=False)
 
 
-def test_the_spec_sets_the_flow_shift_for_training_and_sampling(tmp_path: Path) -> None:
-    spec = RandomModelSpec(
-        vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16], flow_shift=1.0
+def _built(path: Path, **spec: object) -> tuple[object, object]:
+    """A tiny random SD3 model with ``spec`` overrides at ``path``: its family and pipeline."""
+    FAMILIES.get("sd3")().build_random(
+        path,
+        RandomModelSpec(
+            vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16], **spec
+        ),
     )
-    FAMILIES.get("sd3")().build_random(tmp_path / "m", spec)
-    family = family_for(tmp_path / "m")
-    pipe = family.load(tmp_path / "m")
+    family = family_for(path)
+    return family, family.load(path)
+
+
+def test_the_spec_sets_the_flow_shift_for_training_and_sampling(tmp_path: Path) -> None:
+    family, pipe = _built(tmp_path / "m", flow_shift=1.0)
     assert pipe.scheduler.config.shift == 1.0  # what sampling uses
     assert flow_shift(family.noise_scheduler(pipe)) == 1.0  # what training draws σ with
 
 
 def test_patch_1_tokens_every_latent_pixel_and_generates(tmp_path: Path) -> None:
-    spec = RandomModelSpec(
-        vocabulary=WORDS, latent_channels=16, vae_block_out_channels=[8, 16, 16, 16], patch_size=1
-    )
-    FAMILIES.get("sd3")().build_random(tmp_path / "m", spec)
-    family = family_for(tmp_path / "m")
-    pipe = family.load(tmp_path / "m")
+    family, pipe = _built(tmp_path / "m", patch_size=1)
     assert pipe.transformer.config.patch_size == 1
     assert family.bucket_multiple(pipe) == 8  # the VAE factor alone: sides need not be 16-px
     prompts = [Prompt(id="p0", text=f"{WORDS[0]} {WORDS[1]}")]
