@@ -3,9 +3,10 @@
 Each image is padded (reflect) to a multiple of 8, encoded to the posterior mode, decoded, cropped
 back, and scored with PSNR and SSIM in [0, 1], PSNR of luma alone (structure without colour), the
 sharpness it keeps: the variance of the Laplacian of luma of the reconstruction over the
-original's (``curate.measures.sharpness``; 1 = as crisp as the original, below 1 = blurred), and the colour it keeps: the mean distance of each
-pixel from its own grey (the mean of its three channels) in the reconstruction over the original's
-(1 = as colourful, near 0 = a grey image; small autoencoders can fall into that). LPIPS / rFID
+original's (``curate.measures.sharpness``; 1 = as crisp as the original, below 1 = blurred), and
+the colour it keeps: the mean distance of each pixel from its own grey (the mean of its three
+channels) in the reconstruction over the original's (1 = as colourful, near 0 = a grey image;
+small autoencoders can fall into that). LPIPS / rFID
 need downloaded backbones: not here.
 """
 
