@@ -336,3 +336,22 @@ def test_caption_dropout_swaps_in_the_pipelines_unconditional_text(
     cfg.data.caption_dropout = 1.5
     with pytest.raises(PhotogenicError, match="caption_dropout"):
         DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+
+
+def test_frozen_parameters_keep_their_weights_and_the_rest_trains(tmp_path: Path) -> None:
+    from photogenic.errors import PhotogenicError
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    cfg = _config()
+    cfg.task.freeze = ["*attn2*", "unet.conv_in.*"]
+    train_model(cfg, model, data, tmp_path / "run", progress=False)
+    before = DiffusionPipeline.from_pretrained(model).unet.state_dict()
+    after = DiffusionPipeline.from_pretrained(tmp_path / "run" / "model").unet.state_dict()
+    frozen = [k for k in before if "attn2" in k or k.startswith("conv_in.")]
+    assert len(frozen) > 4
+    assert all(torch.equal(before[k], after[k]) for k in frozen)
+    assert any(not torch.equal(before[k], after[k]) for k in before if k not in frozen)
+    cfg.task.freeze = ["*no_such_layer*"]
+    with pytest.raises(PhotogenicError, match=r"task\.freeze.*no_such_layer"):
+        train_model(cfg, model, data, tmp_path / "bad", progress=False)

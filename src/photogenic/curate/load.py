@@ -35,11 +35,22 @@ class Loaded:
     error: str | None = None
     detail: str = ""
     info: dict[str, Any] = field(default_factory=dict)
+    _small: tuple[int, Image.Image] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def grey(self) -> Image.Image | None:
-        """The image's luma (``convert("L")``), made once for the hashes and the measurements."""
+        """The image's luma (``convert("L")``), made once for the measurements."""
         return None if self.image is None else self.image.convert("L")
+
+    def small(self, side: int) -> Image.Image | None:
+        """The composition copy: ``image`` box-reduced by ``min(size) // side`` (itself when that is
+        under 2), made once for the perceptual hashes and the colour and subject measurements."""
+        if self.image is None:
+            return None
+        if self._small is None or self._small[0] != side:
+            factor = min(self.image.size) // side
+            self._small = (side, self.image.reduce(factor) if factor >= 2 else self.image)
+        return self._small[1]
 
 
 def load_item(item: Item, side: int, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loaded:

@@ -156,7 +156,12 @@ def blockiness(img: np.ndarray, block: int = 8) -> float:
     return float((num[0] / num[1] + 1e-3) / (den[0] / den[1] + 1e-3))
 
 
-def saliency_map(img: np.ndarray, tolerance: float = 0.05, border: int = 2) -> np.ndarray:
+SALIENCY_TOLERANCE = 0.05  # share of the height a background row may be away from a pixel
+
+
+def saliency_map(
+    img: np.ndarray, tolerance: float = SALIENCY_TOLERANCE, border: int = 2
+) -> np.ndarray:
     """How much each pixel stands out from the background:
     ``box3(min_{|dy| <= k} max_c |I_c(y, x) - B_c(y + dy)|)`` with ``I = img / 255`` and
     ``k = max(1, round(tolerance · H))`` rows, so a gently curved horizon still matches a nearby row

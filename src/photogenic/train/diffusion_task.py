@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,6 +54,9 @@ class DiffusionTaskConfig:
     data: DataConfig = field(default_factory=DataConfig)
     gradient_checkpointing: bool = False
     lora: LoraConfig = field(default_factory=LoraConfig)  # off = full fine-tuning (the paper)
+    # denoiser parameters kept as they are, by glob on their names (e.g. "*attn2*" for the
+    # cross-attention of a diffusers U-Net): the rest is tuned; [] = every parameter
+    freeze: list[str] = field(default_factory=list)
     proxy: ProxyWinrateConfig = field(default_factory=ProxyWinrateConfig)  # validation signal
 
 
@@ -83,6 +87,8 @@ class DiffusionTask(TrainingTask):
             module.requires_grad_(False)
             module.eval()
         self.denoisers = family.trainable(pipe)
+        if config.freeze:
+            freeze_parameters(self.denoisers, config.freeze)
         if config.lora.enabled and "unet" not in self.denoisers:
             raise PhotogenicError(
                 f"LoRA training supports U-Net families only, not {family.name!r}"
@@ -293,6 +299,27 @@ class DiffusionTask(TrainingTask):
                 self._memory["text:" + content_key(text)] = self.text_cache.put(
                     content_key(text), row
                 )
+
+
+def freeze_parameters(modules: dict[str, nn.Module], patterns: list[str]) -> int:
+    """Stop gradients of the parameters whose name (``module.param``, e.g.
+    ``unet.down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight``, or without the
+    ``unet.`` prefix) matches one of the glob ``patterns``; returns how many tensors were frozen."""
+    frozen, used = 0, set()
+    for key, module in modules.items():
+        for name, param in module.named_parameters():
+            hits = [p for p in patterns if fnmatch(name, p) or fnmatch(f"{key}.{name}", p)]
+            if hits:
+                param.requires_grad_(False)
+                frozen += 1
+                used.update(hits)
+    unused = [p for p in patterns if p not in used]
+    if unused:
+        raise PhotogenicError(
+            f"task.freeze: {unused} match no parameter of {sorted(modules)} (names look like "
+            f"{next(iter(next(iter(modules.values())).named_parameters()))[0]!r})"
+        )
+    return frozen
 
 
 def _text_encoders(pipe: Any) -> list[nn.Module]:

@@ -28,6 +28,7 @@ class PhotogenicStage(ItemStage):
                 cfg.composition_side,
                 ctx.text_regions,
                 grey=ctx.loaded.grey,
+                small=ctx.loaded.small(cfg.composition_side),
             )
             ctx.values.update(values)
             scores = score_values(ctx.values, cfg)

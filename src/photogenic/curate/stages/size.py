@@ -1,4 +1,8 @@
-"""Stage 1: decode (at reduced scale), image size and aspect ratio; hashes for the dedup stage."""
+"""Stage 1: decode (at reduced scale), image size and aspect ratio; hashes for the dedup stage.
+
+The perceptual hashes and the colour grid are taken from the composition copy (short side about
+``photogenic.composition_side``, 64 px by default), which holds all the detail a 32×32 hash sees.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +39,9 @@ class SizeStage(ItemStage):
             )
             if self.config.dedup.enabled or ctx.measure_only:
                 ctx.values["sha256"] = hashing.sha256(loaded.data)
-                ctx.values["phash"] = f"{hash_fn(loaded.grey):016x}"
-                ctx.values["color_grid"] = hashing.color_grid(loaded.image)
+                small = loaded.small(self.config.photogenic.composition_side)
+                ctx.values["phash"] = f"{hash_fn(small):016x}"
+                ctx.values["color_grid"] = hashing.color_grid(small)
             if not cfg.enabled:
                 continue
             if min(w, h) < cfg.min_side:
