@@ -31,11 +31,11 @@ def _dct_matrix(n: int) -> np.ndarray:
 
 
 _DCT8 = np.ascontiguousarray(_dct_matrix(32)[:8])  # the 8 lowest frequencies of a 32-point DCT
-_BITS = (1 << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 
 
 def _pack(bits: np.ndarray) -> int:
-    return int(np.bitwise_or.reduce(_BITS[bits.ravel()[:64]]) if bits.any() else 0)
+    """64 booleans as an integer, the first one the lowest bit."""
+    return int.from_bytes(np.packbits(bits.ravel()[:64], bitorder="little").tobytes(), "little")
 
 
 def _grey(image: Image.Image) -> Image.Image:
