@@ -55,7 +55,9 @@ def test_texture_matches_the_array_formulas(masked):
         h, w = (int(v) for v in rng.integers(3, 70, 2))
         y = rng.integers(0, 256, (h, w)).astype(np.uint8)
         if t % 2:  # smooth with a little noise, so the flat cells differ from the busy ones
-            y = np.clip(np.add.outer(np.arange(h), np.arange(w)) + rng.integers(0, 4, (h, w)), 0, 255)
+            y = np.clip(
+                np.add.outer(np.arange(h), np.arange(w)) + rng.integers(0, 4, (h, w)), 0, 255
+            )
             y = y.astype(np.uint8)
         keep = rng.random((h, w)) > 0.2 if masked else None
         if keep is not None:
@@ -139,7 +141,8 @@ def test_colour_percentiles_match_sorted_pixels():
         sat = np.sort((px.max(axis=1) - px.min(axis=1)) / np.maximum(px.max(axis=1), 1))
 
         def pct(sorted_values, q):
-            return sorted_values[max(0, math.ceil(q * n - 1e-9) - 1)] / 255
+            count = len(sorted_values)
+            return sorted_values[max(0, math.ceil(q * count - 1e-9) - 1)] / 255
 
         for q, key in ((0.01, "luma_p01"), (0.5, "luma_p50"), (0.99, "luma_p99")):
             assert got[key] == pytest.approx(pct(luma, q)), key

@@ -70,20 +70,36 @@ def test_each_family_gets_a_row_with_its_compute(
     rows = {row["name"]: row for row in result["families"]}
     assert list(rows) == ["deepfloyd_if", "amused", "sd3"]
     assert [rows[n]["family"] for n in rows] == ["if", "amused", "sd3"]
+    assert [rows[n]["merge"] for n in rows] == [1.0, 0.3, 1.0]  # amused keeps 0.3 of its change
     for name, row in rows.items():
         assert row["pretrain_steps"] == 2
+        merged = "-merged" if name == "amused" else ""
         for axis in ("appeal", "faithfulness"):
             verdict = row[axis]
-            assert (verdict["model"], verdict["baseline"]) == (f"{name}-tuned", f"{name}-base")
+            assert (verdict["model"], verdict["baseline"]) == (
+                f"{name}-tuned{merged}",
+                f"{name}-base",
+            )
             assert verdict["n_pairs"] == 6
             versus = row["vs_control"][axis]
-            assert (versus["model"], versus["baseline"]) == (f"{name}-tuned", f"{name}-control")
+            assert (versus["model"], versus["baseline"]) == (
+                f"{name}-tuned{merged}",
+                f"{name}-control{merged}",
+            )
             assert versus["n_pairs"] == 6
+        if merged:  # the tuned weights as they are, reported beside
+            assert row["unmerged"]["appeal"]["model"] == f"{name}-tuned"
+            assert row["unmerged"]["vs_control"]["appeal"]["baseline"] == f"{name}-control"
+        else:
+            assert "unmerged" not in row
         assert row["appeal_met"] == (
             row["appeal"]["win_rate"] > 0.5 and row["appeal"]["win_rate_ci"][0] > 0.5
         )
         phases = {"pretrain", "quality-tune", "sampling", "control-tune", "control-sampling"}
         phases.add("tokenizer" if name == "amused" else "build")
+        if name == "amused":
+            phases |= {"tuned-merge", "tuned-merged-sampling"}
+            phases |= {"control-merge", "control-merged-sampling"}
         assert set(row["compute_seconds"]) == phases
         assert row["compute_seconds"]["pretrain"] > 0 and min(row["compute_seconds"].values()) >= 0
         tuned = out / "families" / name / "tuned" / "model"
@@ -92,12 +108,14 @@ def test_each_family_gets_a_row_with_its_compute(
             "AmusedPipeline",
             "StableDiffusion3Pipeline",
         )
+    assert DiffusionPipeline.from_pretrained(out / "families" / "amused" / "tuned-merged")
     vq = json.loads((out / "families" / "amused" / "tokenizer" / "summary.json").read_text())
     assert vq["steps"] == 2  # the aMUSEd tokenizer was trained before its transformer
     sd3_vae = json.loads((out / "families" / "sd3" / "random" / "model_index.json").read_text())
     assert sd3_vae["vae"] == ["photogenic.autoencoder.model", "FourierAutoencoderKL"]
     printed = capsys.readouterr().out
     assert "vs its own world-pretrained base" in printed and "appeal vs control" in printed
+    assert "amused x0.3" in printed
     curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
     control = [i for i in open_dataset(out / "subsets" / f"random-{len(curated)}") if not i.error]
     assert len(control) == len(curated) > 0  # the control is the same size as the curated set

@@ -20,6 +20,7 @@ def _register() -> None:
     from photogenic.cli import ae, curate, data, demo, train, world
     from photogenic.cli.annotate import annotate
     from photogenic.cli.eval import eval_
+    from photogenic.cli.merge import merge
     from photogenic.cli.sample import sample
 
     cli.add_command(world.world)
@@ -27,6 +28,7 @@ def _register() -> None:
     cli.add_command(data.data)
     cli.add_command(demo.demo)
     cli.add_command(train.train)
+    cli.add_command(merge)
     cli.add_command(sample)
     cli.add_command(eval_)
     cli.add_command(ae.ae)

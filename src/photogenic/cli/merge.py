@@ -1,0 +1,33 @@
+"""``photogenic merge``: a tuned model's denoiser interpolated with its base's (WiSE-FT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from photogenic.cli.common import existing_dir
+
+
+@click.command()
+@click.option("--base", type=click.Path(path_type=Path), required=True, help="The base model.")
+@click.option(
+    "--tuned", type=click.Path(path_type=Path), required=True, help="The model tuned from it."
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0.0, 1.0),
+    required=True,
+    help="Share of the tuning's weight change kept (1: the tuned model, 0: the base).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder."
+)
+def merge(base: Path, tuned: Path, alpha: float, out: Path) -> None:
+    """Write base + ALPHA x (tuned - base) for the denoiser as a diffusers model at --out."""
+    from photogenic.train.merge import merge_with_base
+
+    existing_dir(base, "--base model directory")
+    existing_dir(tuned, "--tuned model directory")
+    result = merge_with_base(base, tuned, alpha, out)
+    click.echo(f"merged {result['tensors']} tensors at alpha {alpha}; model: {out}")
