@@ -78,47 +78,51 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
                 lanes[j & 3, lap[j] + LAPLACE_OFFSET] += 1
             noise[0] += total
             noise[1] += n
-    steps = np.zeros(4, dtype=np.int64)  # [Σ grid, n grid, Σ all, n all] until the end
+    steps = np.zeros(4, dtype=np.int64)  # [Σ grid, n grid, Σ other, n other]
     if block >= 2:
+        grid_sum = other_sum = grid_n = other_n = 0  # locals, so the loops keep them in registers
         if w - 1 >= block:
             for i in range(h):
+                row = y[i]
+                part = 0
                 for j in range(w - 1):
-                    steps[2] += abs(np.int32(y[i, j + 1]) - np.int32(y[i, j]))
+                    part += abs(np.int32(row[j + 1]) - np.int32(row[j]))
+                grid = 0
                 for j in range(block - 1, w - 1, block):
-                    steps[0] += abs(np.int32(y[i, j + 1]) - np.int32(y[i, j]))
-                steps[1] += (w - 1) // block
-                steps[3] += w - 1
+                    grid += abs(np.int32(row[j + 1]) - np.int32(row[j]))
+                grid_sum += grid
+                other_sum += part - grid
+                grid_n += (w - 1) // block
+                other_n += w - 1 - (w - 1) // block
         if h - 1 >= block:
             for i in range(h - 1):
-                grid = i % block == block - 1
+                top, bottom = y[i], y[i + 1]
                 part = 0
                 for j in range(w):
-                    part += abs(np.int32(y[i + 1, j]) - np.int32(y[i, j]))
-                steps[2] += part
-                steps[3] += w
-                if grid:
-                    steps[0] += part
-                    steps[1] += w
-    steps[2] -= steps[0]
-    steps[3] -= steps[1]
+                    part += abs(np.int32(bottom[j]) - np.int32(top[j]))
+                if i % block == block - 1:
+                    grid_sum += part
+                    grid_n += w
+                else:
+                    other_sum += part
+                    other_n += w
+        steps[0], steps[1], steps[2], steps[3] = grid_sum, grid_n, other_sum, other_n
     lap_counts = lanes[0] + lanes[1] + lanes[2] + lanes[3]
     return lap_counts, noise, cells, whole, steps
 
 
 @njit(cache=True, nogil=True)
-def _median_u8(img, i, j0, j1, c, counts):  # pragma: no cover - compiled
-    """Median of ``img[i, j0:j1, c]`` (uint8) as float32 (the mean of the two middle values for an
-    even count), by counting into the 256-bin scratch ``counts``."""
-    n = j1 - j0
-    if n <= 2:
-        return (np.float32(img[i, j0, c]) + np.float32(img[i, j1 - 1, c])) / np.float32(2.0)
-    counts[:] = 0
-    for j in range(j0, j1):
-        counts[img[i, j, c]] += 1
+def _median_of_counts(counts, n):  # pragma: no cover - compiled
+    """Median of ``n`` uint8 values from their 256-bin ``counts`` (16-bin ``coarse`` sums are
+    ``counts[256:272]``) as float32: the mean of the two middle values for an even count."""
     lo_rank, hi_rank = (n - 1) // 2, n // 2
-    lo = hi = -1
     seen = 0
-    for v in range(256):
+    block = 0
+    while seen + counts[256 + block] <= lo_rank:  # skip whole 16-value blocks below the median
+        seen += counts[256 + block]
+        block += 1
+    lo = hi = -1
+    for v in range(16 * block, 256):
         seen += counts[v]
         if lo < 0 and seen > lo_rank:
             lo = v
@@ -129,41 +133,69 @@ def _median_u8(img, i, j0, j1, c, counts):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _edge_median(img, i, j0, j1, c):  # pragma: no cover - compiled
+    """Median of the few values ``img[i, j0:j1, c]`` (sorted by insertion) as float32."""
+    n = j1 - j0
+    if n <= 2:
+        return (np.float32(img[i, j0, c]) + np.float32(img[i, j1 - 1, c])) / np.float32(2.0)
+    values = np.empty(n, dtype=np.int64)
+    for q in range(n):
+        v = np.int64(img[i, j0 + q, c])
+        p = q
+        while p > 0 and values[p - 1] > v:
+            values[p] = values[p - 1]
+            p -= 1
+        values[p] = v
+    return (np.float32(values[(n - 1) // 2]) + np.float32(values[n // 2])) / np.float32(2.0)
+
+
+@njit(cache=True, nogil=True)
 def saliency(img, k, border):  # pragma: no cover - compiled
     """``measures.saliency_map`` of a uint8 (H, W, 3) array in float32, operation for operation."""
     h, w = img.shape[0], img.shape[1]
     bg = np.empty((h, 3), dtype=np.float32)
-    counts = np.empty(256, dtype=np.int64)
+    counts = np.zeros((3, 272), dtype=np.int32)  # per channel: 256 values, then 16 blocks
     edge = min(border, w)
+    planes = np.empty((3, h, w), dtype=np.float32)  # the channels in [0, 1], one plane each
     for i in range(h):
+        counts[:] = 0
+        for j in range(w):
+            for c in range(3):
+                v = img[i, j, c]
+                counts[c, v] += 1
+                counts[c, 256 + (v >> 4)] += 1
+                planes[c, i, j] = np.float32(v) / np.float32(255.0)
         for c in range(3):
-            left = _median_u8(img, i, 0, edge, c, counts)
-            right = _median_u8(img, i, w - edge, w, c, counts)
-            row = _median_u8(img, i, 0, w, c, counts)
+            left = _edge_median(img, i, 0, edge, c)
+            right = _edge_median(img, i, w - edge, w, c)
+            row = _median_of_counts(counts[c], w)
             middle = max(min(left, right), min(max(left, right), row))
             bg[i, c] = middle / np.float32(255.0)
     diff = np.empty((h, w), dtype=np.float32)
     for i in range(h):
-        for j in range(w):
-            r = np.float32(img[i, j, 0]) / np.float32(255.0)
-            g = np.float32(img[i, j, 1]) / np.float32(255.0)
-            b = np.float32(img[i, j, 2]) / np.float32(255.0)
-            best = np.float32(np.inf)
-            for dy in range(-k, k + 1):
-                q = min(max(i + dy, 0), h - 1)
-                d = max(max(abs(r - bg[q, 0]), abs(g - bg[q, 1])), abs(b - bg[q, 2]))
-                best = min(best, d)
-            diff[i, j] = best
+        best = diff[i]
+        best[:] = np.float32(np.inf)
+        r, g, b = planes[0, i], planes[1, i], planes[2, i]
+        for dy in range(-k, k + 1):
+            q = min(max(i + dy, 0), h - 1)
+            b0, b1, b2 = bg[q, 0], bg[q, 1], bg[q, 2]
+            for j in range(w):  # one row at a time: the compiler can use vector instructions
+                d = max(max(abs(r[j] - b0), abs(g[j] - b1)), abs(b[j] - b2))
+                best[j] = min(best[j], d)
     column = np.empty((h, w), dtype=np.float32)  # 3-row sums, edges replicated
     for i in range(h):
-        above, below = max(i - 1, 0), min(i + 1, h - 1)
+        above, below = diff[max(i - 1, 0)], diff[min(i + 1, h - 1)]
+        middle, total = diff[i], column[i]
         for j in range(w):
-            column[i, j] = diff[above, j] + diff[i, j] + diff[below, j]
+            total[j] = above[j] + middle[j] + below[j]
     out = np.empty((h, w), dtype=np.float32)
     for i in range(h):
-        for j in range(w):
-            left, right = max(j - 1, 0), min(j + 1, w - 1)
-            out[i, j] = (column[i, left] + column[i, j] + column[i, right]) / np.float32(9.0)
+        total, row = column[i], out[i]
+        row[0] = (total[0] + total[0] + total[min(1, w - 1)]) / np.float32(9.0)
+        for j in range(1, w - 1):
+            row[j] = (total[j - 1] + total[j] + total[j + 1]) / np.float32(9.0)
+        if w > 1:
+            row[w - 1] = (total[w - 2] + total[w - 1] + total[w - 1]) / np.float32(9.0)
     return out
 
 
@@ -238,54 +270,85 @@ def colour_sums(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - comp
     float32 luma ``Σ c·luma[c]`` and of ``max(R, G, B)``; the count of pixels with a channel at 250
     or more but not all three; the HSV saturation of each pixel (float32, in scan order); and the
     hue histogram (``hue_bins`` bins) weighted by ``max - min``, with its total weight.
+
+    Each row is gathered, then summed and transformed in loops without branches (which the compiler
+    turns into vector instructions), then counted into four interleaved histograms.
     """
     h, w = img.shape[0], img.shape[1]
+    hists = np.zeros((4, 256), dtype=np.int64)  # interleaved: neighbours rarely share a counter
+    vhists = np.zeros((4, 256), dtype=np.int64)
+    hues = np.zeros((4, hue_bins), dtype=np.int64)
+    sat = np.empty(h * w, dtype=np.float32)
+    step = np.float32(hue_bins / 6)
+    l0, l1, l2 = luma[0], luma[1], luma[2]
+    r = np.empty(w, dtype=np.int32)
+    g = np.empty(w, dtype=np.int32)
+    b = np.empty(w, dtype=np.int32)
+    lumas = np.empty(w, dtype=np.int64)
+    highs = np.empty(w, dtype=np.int32)
+    lows = np.empty(w, dtype=np.int32)
+    bins = np.empty(w, dtype=np.int64)
     sums = np.zeros(3, dtype=np.int64)
     products = np.zeros((3, 3), dtype=np.int64)
-    hist = np.zeros(256, dtype=np.int64)
-    vhist = np.zeros(256, dtype=np.int64)
-    sat = np.empty(h * w, dtype=np.float32)
-    hue = np.zeros(hue_bins, dtype=np.int64)
-    step = np.float32(hue_bins / 6)
-    clipped = 0
-    n = 0
-    weight = 0
+    clipped = n = weight = 0
     for i in range(h):
+        m = 0
         for j in range(w):
             if use_keep and not keep[i, j]:
                 continue
-            r, g, b = np.int64(img[i, j, 0]), np.int64(img[i, j, 1]), np.int64(img[i, j, 2])
-            sums[0] += r
-            sums[1] += g
-            sums[2] += b
-            products[0, 0] += r * r
-            products[0, 1] += r * g
-            products[0, 2] += r * b
-            products[1, 1] += g * g
-            products[1, 2] += g * b
-            products[2, 2] += b * b
-            y = np.float32(r) * luma[0] + np.float32(g) * luma[1]
-            y = y + np.float32(b) * luma[2]
-            hist[np.int64(y + np.float32(0.5))] += 1
-            mx, mn = max(r, g, b), min(r, g, b)
-            vhist[mx] += 1
-            if mx >= 250 and mn < 250:
-                clipped += 1
+            r[m], g[m], b[m] = img[i, j, 0], img[i, j, 1], img[i, j, 2]
+            m += 1
+        for start in range(0, m, 16384):  # int32 sums of 16,384 products of bytes are exact
+            t0 = t1 = t2 = q00 = q01 = q02 = q11 = q12 = q22 = 0
+            for j in range(start, min(m, start + 16384)):
+                rj, gj, bj = r[j], g[j], b[j]
+                t0 += rj
+                t1 += gj
+                t2 += bj
+                q00 += rj * rj
+                q01 += rj * gj
+                q02 += rj * bj
+                q11 += gj * gj
+                q12 += gj * bj
+                q22 += bj * bj
+            sums[0] += t0
+            sums[1] += t1
+            sums[2] += t2
+            products[0, 0] += q00
+            products[0, 1] += q01
+            products[0, 2] += q02
+            products[1, 1] += q11
+            products[1, 2] += q12
+            products[2, 2] += q22
+        for j in range(m):
+            rj, gj, bj = r[j], g[j], b[j]
+            y = np.float32(rj) * l0 + np.float32(gj) * l1
+            y = y + np.float32(bj) * l2
+            lumas[j] = np.int64(y + np.float32(0.5))
+            mx, mn = max(rj, gj, bj), min(rj, gj, bj)
+            highs[j], lows[j] = mx, mn
             delta = mx - mn
-            sat[n] = np.float32(delta) / np.float32(max(mx, 1))
-            n += 1
-            if delta == 0:
-                continue
-            weight += delta
-            if mx == r:  # red, then green, then blue on ties
-                sextant, num = 0, g - b
-            elif mx == g:
-                sextant, num = 2, b - r
-            else:
-                sextant, num = 4, r - g
-            turn = (np.float32(sextant) + np.float32(num) / np.float32(delta)) * step
-            hue[np.int64(turn + np.float32(hue_bins)) % hue_bins] += delta
+            sat[n + j] = np.float32(delta) / np.float32(max(mx, 1))
+            is_r = mx == rj  # red, then green, then blue on ties
+            is_g = (mx == gj) & ~is_r
+            sextant = 0 if is_r else (2 if is_g else 4)
+            num = (gj - bj) if is_r else ((bj - rj) if is_g else (rj - gj))
+            turn = (np.float32(sextant) + np.float32(num) / np.float32(max(delta, 1))) * step
+            bin_ = np.int64(turn + np.float32(hue_bins))  # in [hue_bins * 5/6, hue_bins * 11/6]
+            bins[j] = bin_ - hue_bins if bin_ >= hue_bins else bin_
+        for j in range(m):
+            lane = j & 3
+            mx, mn = highs[j], lows[j]
+            hists[lane, lumas[j]] += 1
+            vhists[lane, mx] += 1
+            clipped += (mx >= 250) & (mn < 250)
+            weight += mx - mn
+            hues[lane, bins[j]] += mx - mn  # grey pixels weigh nothing
+        n += m
     products[1, 0], products[2, 0], products[2, 1] = products[0, 1], products[0, 2], products[1, 2]
+    hist = hists[0] + hists[1] + hists[2] + hists[3]
+    vhist = vhists[0] + vhists[1] + vhists[2] + vhists[3]
+    hue = hues[0] + hues[1] + hues[2] + hues[3]
     return n, sums, products, hist, vhist, clipped, sat[:n], hue, weight
 
 

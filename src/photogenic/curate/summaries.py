@@ -120,7 +120,7 @@ def colour_stats(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - com
     out[9] = clipped / n
     if sat.size:
         k90 = int(0.9 * (sat.size - 1))
-        out[10] = np.partition(sat, k90)[k90]
+        out[10] = _ranked_pair(sat, k90)[0]
         total = 0.0
         for v in sat:
             total += v
@@ -195,14 +195,56 @@ def texture_stats(y, keep, use_keep, cell, block):  # pragma: no cover - compile
     return out
 
 
+UNIT_BUCKETS = 1024
+
+
+@njit(cache=True, nogil=True)
+def _ranked_pair(values, k):  # pragma: no cover - compiled
+    """The ``k``-th and ``k + 1``-th smallest (from 0; the second is the first when ``k`` is the
+    last) of float32 values in [0, 1]: counted into ``UNIT_BUCKETS`` buckets of equal width, then
+    only the bucket(s) holding those ranks are partitioned (a sort of them all costs far more)."""
+    n = values.size
+    k2 = min(k + 1, n - 1)
+    counts = np.zeros(UNIT_BUCKETS + 1, dtype=np.int64)
+    for x in values:
+        counts[min(max(np.int64(x * np.float32(UNIT_BUCKETS)), 0), UNIT_BUCKETS)] += 1
+    lo = 0
+    before = 0
+    while before + counts[lo] <= k:
+        before += counts[lo]
+        lo += 1
+    hi = lo
+    upto = before + counts[lo]
+    while upto <= k2:
+        hi += 1
+        upto += counts[hi]
+    chosen = np.empty(upto - before, dtype=values.dtype)
+    q = 0
+    for x in values:
+        bucket = min(max(np.int64(x * np.float32(UNIT_BUCKETS)), 0), UNIT_BUCKETS)
+        if lo <= bucket <= hi:
+            chosen[q] = x
+            q += 1
+    p = k - before
+    ranked = np.partition(chosen, p)
+    first = ranked[p]
+    if k2 == k:
+        return first, first
+    second = ranked[p + 1]
+    for x in ranked[p + 2 :]:
+        second = min(second, x)
+    return first, second
+
+
 @njit(cache=True, nogil=True)
 def _median_f32(values):  # pragma: no cover - compiled
-    """``features.median`` of a non-empty float32 vector (float32 mean of the middle two)."""
-    ordered = np.sort(values)
-    k = ordered.size // 2
-    if ordered.size % 2:
-        return np.float64(ordered[k])
-    return np.float64((ordered[k - 1] + ordered[k]) / np.float32(2.0))
+    """``features.median`` of a non-empty float32 vector in [0, 1] (float32 mean of the middle
+    two)."""
+    k = values.size // 2
+    if values.size % 2:
+        return np.float64(_ranked_pair(values, k)[0])
+    low, high = _ranked_pair(values, k - 1)
+    return np.float64((low + high) / np.float32(2.0))
 
 
 @njit(cache=True, nogil=True)
