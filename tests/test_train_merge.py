@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -27,6 +28,9 @@ def test_merge_interpolates_the_denoiser_and_the_result_generates(tmp_path: Path
     argv = ["merge", "--base", str(base), "--tuned", str(tuned), "--out", str(out)]
     assert main([*argv, "--alpha", "0.25"]) == 0
     assert "alpha 0.25" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["command"] == "merge" and summary["alpha"] == 0.25 and summary["tensors"] > 0
+    assert "alpha: 0.25" in (out / "config.yaml").read_text()
     b, t, m = (DiffusionPipeline.from_pretrained(p) for p in (base, tuned, out))
     tuned_weights, base_weights = t.unet.state_dict(), b.unet.state_dict()
     for key, value in m.unet.state_dict().items():

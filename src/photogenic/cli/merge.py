@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from photogenic.cli.common import existing_dir
+from photogenic.cli.common import existing_dir, recorded_run
 
 
 @click.command()
@@ -24,10 +24,12 @@ from photogenic.cli.common import existing_dir
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder."
 )
 def merge(base: Path, tuned: Path, alpha: float, out: Path) -> None:
-    """Write base + ALPHA x (tuned - base) for the denoiser as a diffusers model at --out."""
+    """Write base + ALPHA x (tuned - base) for the denoiser as a diffusers model at --out
+    (with the command's config.yaml, log.txt and summary.json beside the model's files)."""
     from photogenic.train.merge import merge_with_base
 
     existing_dir(base, "--base model directory")
     existing_dir(tuned, "--tuned model directory")
-    result = merge_with_base(base, tuned, alpha, out)
+    config = {"base": str(base), "tuned": str(tuned), "alpha": alpha}
+    result = recorded_run(out, "merge", config, lambda: merge_with_base(base, tuned, alpha, out))
     click.echo(f"merged {result['tensors']} tensors at alpha {alpha}; model: {out}")
