@@ -1,0 +1,83 @@
+"""Weight interpolation against the share kept: a family row's tuned model and control merged with
+its base (``photogenic merge``) at several alphas, each sampled and judged as the row judges.
+
+    python benchmarks/demo_merge_sweep.py --from runs/fam --family amused --out runs/merge-amused \
+        --alphas 0.1 0.2 0.5 0.7 1.0
+
+Uses the run's own tuned and control models (no tuning here), base samples and evaluation settings
+(prompts, seeds, sampler, judges, from its config.yaml), so the points are paired with each other
+and with the row. Writes OUT/record.json; resumes (merged
+models and samples already written are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import yaml
+
+from photogenic.config import from_dict
+from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
+from photogenic.demo.families import FamilyBases
+from photogenic.train.merge import merge_with_base
+
+
+def merged_sampled(
+    alpha: float, model: Path, base: Path, label: str, out: Path, evaluation
+) -> None:
+    """``model`` merged with ``base`` at ``alpha`` under OUT/models/LABEL, sampled as LABEL."""
+    merged = out / "models" / label
+    if alpha == 1.0:
+        merged = model
+    elif not (merged / "model_index.json").exists():
+        merge_with_base(base, model, alpha, merged)
+    sample_model(label, merged, out / "eval", evaluation, False)  # resumes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--from", dest="source", type=Path, required=True, help="a demo run")
+    parser.add_argument("--family", required=True, help="a family row of `demo --ablations`")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--alphas", type=float, nargs="+", required=True)
+    args = parser.parse_args()
+    work = args.source / "families" / args.family
+    base = work / "pretrain" / "model"
+    models = {"tuned": work / "tuned" / "model", "control": work / "control" / "model"}
+    base_samples = args.source / "eval" / "samples" / f"{args.family}-base"
+    for path in (base, *models.values(), base_samples):
+        if not path.exists():
+            parser.error(f"{path} does not exist (is --from a finished family row?)")
+    recorded = yaml.safe_load((args.source / "config.yaml").read_text())["config"]["demo"]
+    evaluation = from_dict(EvaluationConfig, recorded["evaluation"], "evaluation")
+    evaluation.sample.scheduler = getattr(FamilyBases(), args.family).scheduler
+    samples = args.out / "eval" / "samples"
+    samples.mkdir(parents=True, exist_ok=True)
+    if not (samples / base_samples.name).exists():
+        (samples / base_samples.name).symlink_to(base_samples.resolve())
+    points = []
+    for alpha in args.alphas:
+        labels = {which: f"{which}-x{alpha:g}" for which in models}
+        for which, model in models.items():
+            merged_sampled(alpha, model, base, labels[which], args.out, evaluation)
+        eval_dir = args.out / "eval"
+        versus_base = judge_against(labels["tuned"], base_samples.name, eval_dir, evaluation, False)
+        versus_control = judge_against(
+            labels["tuned"], labels["control"], eval_dir, evaluation, False
+        )
+        points.append({"alpha": alpha, **versus_base, "vs_control": versus_control})
+        appeal, faithful = versus_base["appeal"], versus_base["faithfulness"]
+        print(
+            f"alpha {alpha:g}: appeal {appeal['win_rate']:.3f} {appeal['win_rate_ci']}, "
+            f"faithfulness {faithful['win']}/{faithful['tie']}/{faithful['loss']}, "
+            f"appeal vs control {versus_control['appeal']['win_rate']:.3f}",
+            flush=True,
+        )
+    record = {"source": str(args.source), "family": args.family, "points": points}
+    (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
