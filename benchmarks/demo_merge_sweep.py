@@ -2,7 +2,7 @@
 its base (``photogenic merge``) at several alphas, each sampled and judged as the row judges.
 
     python benchmarks/demo_merge_sweep.py --from runs/fam --family amused --out runs/merge-amused \
-        --alphas 0.1 0.2 0.5 0.7 1.0
+        --alphas 0.1 0.2 0.5 0.7 1.0 [--guidance 3]
 
 Uses the run's own tuned and control models (no tuning here), base samples and evaluation settings
 (prompts, seeds, sampler, judges, from its config.yaml), so the points are paired with each other
@@ -42,6 +42,9 @@ def main() -> None:
     parser.add_argument("--family", required=True, help="a family row of `demo --ablations`")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--alphas", type=float, nargs="+", required=True)
+    parser.add_argument(
+        "--guidance", type=float, help="sample everything, the base too, at this guidance scale"
+    )
     args = parser.parse_args()
     work = args.source / "families" / args.family
     base = work / "pretrain" / "model"
@@ -55,7 +58,10 @@ def main() -> None:
     evaluation.sample.scheduler = getattr(FamilyBases(), args.family).scheduler
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
-    if not (samples / base_samples.name).exists():
+    if args.guidance is not None:  # the base sampled anew, as everything else
+        evaluation.sample.guidance = args.guidance
+        sample_model(base_samples.name, base, args.out / "eval", evaluation, False)
+    elif not (samples / base_samples.name).exists():
         (samples / base_samples.name).symlink_to(base_samples.resolve())
     points = []
     for alpha in args.alphas:
@@ -75,7 +81,12 @@ def main() -> None:
             f"appeal vs control {versus_control['appeal']['win_rate']:.3f}",
             flush=True,
         )
-    record = {"source": str(args.source), "family": args.family, "points": points}
+    record = {
+        "source": str(args.source),
+        "family": args.family,
+        "guidance": evaluation.sample.guidance,
+        "points": points,
+    }
     (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
