@@ -70,7 +70,7 @@ def test_each_family_gets_a_row_with_its_compute(
     rows = {row["name"]: row for row in result["families"]}
     assert list(rows) == ["deepfloyd_if", "amused", "sd3"]
     assert [rows[n]["family"] for n in rows] == ["if", "amused", "sd3"]
-    assert [rows[n]["merge"] for n in rows] == [1.0, 0.3, 1.0]  # amused keeps 0.3 of its change
+    assert [rows[n]["merge"] for n in rows] == [1.0, 0.5, 1.0]  # amused keeps half of its change
     for name, row in rows.items():
         assert row["pretrain_steps"] == 2
         merged = "-merged" if name == "amused" else ""
@@ -115,7 +115,7 @@ def test_each_family_gets_a_row_with_its_compute(
     assert sd3_vae["vae"] == ["photogenic.autoencoder.model", "FourierAutoencoderKL"]
     printed = capsys.readouterr().out
     assert "vs its own world-pretrained base" in printed and "appeal vs control" in printed
-    assert "amused x0.3" in printed
+    assert "amused x0.5" in printed
     curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
     control = [i for i in open_dataset(out / "subsets" / f"random-{len(curated)}") if not i.error]
     assert len(control) == len(curated) > 0  # the control is the same size as the curated set
