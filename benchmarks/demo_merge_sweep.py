@@ -6,8 +6,8 @@ its base (``photogenic merge``) at several alphas, each sampled and judged as th
 
 Uses the run's own tuned and control models (no tuning here), base samples and evaluation settings
 (prompts, seeds, sampler, judges, from its config.yaml), so the points are paired with each other
-and with the row. Writes OUT/record.json; resumes (merged
-models and samples already written are kept).
+and with the row. Writes OUT/record.json; resumes (merged models and samples already written are
+kept).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from photogenic.train.merge import merge_with_base
 
 
 def merged_sampled(
-    alpha: float, model: Path, base: Path, label: str, out: Path, evaluation
+    alpha: float, model: Path, base: Path, label: str, out: Path, evaluation: EvaluationConfig
 ) -> None:
     """``model`` merged with ``base`` at ``alpha`` under OUT/models/LABEL, sampled as LABEL."""
     merged = out / "models" / label
