@@ -101,6 +101,12 @@ def test_same_outputs_with_one_worker(pool, reference, tmp_path):
     assert _outputs(tmp_path / "one") == _outputs(reference)
 
 
+def test_same_outputs_whatever_the_micro_batch(pool, reference, tmp_path):
+    # shards of 16 taken through the stages 3 items at a time (the reference: all 16 at once)
+    assert _run(pool, tmp_path / "mb", "--workers", "1", "--set", "micro_batch=3") == 0
+    assert _outputs(tmp_path / "mb") == _outputs(reference)
+
+
 def test_killed_run_resumes_to_the_same_outputs(pool, reference, tmp_path):
     out = tmp_path / "killed"
     args = [sys.executable, "-m", "photogenic.cli.main", "curate", "run", "--input", str(pool)]
@@ -152,6 +158,39 @@ def test_local_engine_starts_its_workers_when_made_and_stops_them_on_close():
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_local_engine_prepares_every_worker_before_it_is_ready():
+    from photogenic.curate import worker
+    from photogenic.curate.config import CurateConfig
+    from photogenic.curate.engines import LocalEngine
+
+    config = CurateConfig()
+    config.ocr.enabled = config.offensive.enabled = False
+    engine = LocalEngine(workers=2, config=worker.config_payload(config))
+    try:
+        states = [engine._pool.submit(_prepared_stages) for _ in range(4)]
+        for state in states:
+            assert state.result() == ["size", "caption", "photogenic"]
+    finally:
+        engine.close()
+
+
+def _prepared_stages():
+    from photogenic.curate import worker
+
+    return [stage.name for stage in worker._STATE.get("stages", [])]
+
+
+def test_a_worker_that_fails_to_start_raises_its_own_error(monkeypatch):
+    from photogenic.curate.engines import local
+
+    def broken(config, measure_only=False):
+        raise ValueError("the OCR model is not there")
+
+    monkeypatch.setattr(local, "prepare", broken)
+    with pytest.raises(ValueError, match="OCR model is not there"):
+        local.LocalEngine(workers=2, config={})
 
 
 def test_the_pass_time_leaves_out_the_engine_start_up(reference):

@@ -222,3 +222,14 @@ def test_fill_in_restores_smooth_backgrounds():
     spoilt[~keep] = (255, 255, 0)
     assert np.abs(fill_in(spoilt, keep).astype(int) - img).max() <= 1
     assert np.array_equal(fill_in(img, np.ones_like(keep)), img)
+
+
+def test_the_warm_up_photo_goes_through_every_weight_free_stage():
+    from photogenic.curate.config import CurateConfig
+    from photogenic.curate.worker import config_payload, run_shard, warm_up_item
+
+    config = CurateConfig()
+    config.ocr.enabled = config.offensive.enabled = False
+    (record,) = run_shard(config_payload(config), [(0, warm_up_item())])["records"]
+    assert record["stage"] is None  # kept: the first shard's real items see no cold stage
+    assert record["values"]["width"] == 768 and record["values"]["photogenic_score"] > 0

@@ -187,6 +187,9 @@ class CurateConfig:
 
     shard_size: int = 256  # items per shard (the unit of parallel work and of resume)
     workers: int = 0  # processes of the local engine; 0 = all cores
+    # items a worker takes through all per-item stages at a time: a few decoded images in
+    # memory at once, not a shard's worth (a learned scorer batches at most this many)
+    micro_batch: int = 32
     examples: int = 12  # example thumbnails per stage in the report
     # page cache of the on-disk (SQLite) table the global stages run on; sorts beyond it spill
     table_memory_mb: int = 8
@@ -207,6 +210,7 @@ def validate(config: CurateConfig) -> CurateConfig:
     checks = [
         (config.shard_size >= 1, "shard_size: expected at least 1"),
         (config.workers >= 0, "workers: expected 0 (all cores) or more"),
+        (config.micro_batch >= 1, "micro_batch: expected at least 1"),
         (config.table_memory_mb >= 1, "table_memory_mb: expected at least 1"),
         (config.size.min_side >= 1, "size.min_side: expected at least 1"),
         (config.size.max_aspect >= 1.0, "size.max_aspect: expected at least 1"),

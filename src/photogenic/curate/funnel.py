@@ -120,7 +120,12 @@ def measure_pass(
             yield number, batch
 
     start = time.perf_counter()
-    runner = ENGINES[engine](workers=workers or config.workers, address=address)
+    runner = ENGINES[engine](
+        workers=workers or config.workers,
+        address=address,
+        config=payload,
+        measure_only=measure_only,
+    )
     counts["startup_seconds"] = round(time.perf_counter() - start, 3)  # not in the items' time
     start = time.perf_counter()
     try:
