@@ -157,6 +157,7 @@ def test_presets_registry_and_errors() -> None:
     base = AUTOENCODER_PRESETS.get("base")()
     assert base.block_out_channels == (128, 256, 512, 512) and base.layers_per_block == 2
     assert AUTOENCODER_PRESETS.get("small")().block_out_channels == (32, 64, 64, 64)
+    assert AUTOENCODER_PRESETS.get("wide")().block_out_channels == (64, 128, 128, 128)
     with pytest.raises(PhotogenicError, match="tiny"):
         make_autoencoder("huge")
     with pytest.raises(PhotogenicError, match="wings"):
