@@ -1,13 +1,15 @@
-"""Weight interpolation against the share kept: a family row's tuned model and control merged with
-its base (``photogenic merge``) at several alphas, each sampled and judged as the row judges.
+"""Weight interpolation against the share kept: a demo's tuned model and control merged with their
+base (``photogenic merge``) at several alphas, each sampled and judged as the demo judges.
 
     python benchmarks/demo_merge_sweep.py --from runs/fam --family amused --out runs/merge-amused \
         --alphas 0.1 0.2 0.5 0.7 1.0 [--guidance 3]
+    python benchmarks/demo_merge_sweep.py --from runs/demo --out runs/merge-demo --alphas 1.5 2
 
-Uses the run's own tuned and control models (no tuning here), base samples and evaluation settings
-(prompts, seeds, sampler, judges, from its config.yaml), so the points are paired with each other
-and with the row. Writes OUT/record.json; resumes (merged models and samples already written are
-kept).
+With ``--family``, a family row of ``demo --ablations``; without, the main demo (``photogenic
+demo``). Alphas above 1 extrapolate the tuning's weight change. Uses the run's own tuned and control
+models (no tuning here), base samples and evaluation settings (prompts, seeds, sampler, judges, from
+its config.yaml), so the points are paired with each other and with the run. Writes
+OUT/record.json; resumes (merged models and samples already written are kept).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from photogenic.config import from_dict
+from photogenic.demo.base import BASE_DIR
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.families import FamilyBases
 from photogenic.train.merge import merge_with_base
@@ -39,23 +42,29 @@ def merged_sampled(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a demo run")
-    parser.add_argument("--family", required=True, help="a family row of `demo --ablations`")
+    parser.add_argument("--family", help="a family row of `demo --ablations` (default: the demo)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--alphas", type=float, nargs="+", required=True)
     parser.add_argument(
         "--guidance", type=float, help="sample everything, the base too, at this guidance scale"
     )
     args = parser.parse_args()
-    work = args.source / "families" / args.family
-    base = work / "pretrain" / "model"
+    recorded = yaml.safe_load((args.source / "config.yaml").read_text())["config"]
+    recorded = recorded.get("demo", recorded)  # `demo --ablations` nests the demo's config
+    evaluation = from_dict(EvaluationConfig, recorded["evaluation"], "evaluation")
+    if args.family:
+        work = args.source / "families" / args.family
+        base = work / "pretrain" / "model"
+        base_samples = args.source / "eval" / "samples" / f"{args.family}-base"
+        evaluation.sample.scheduler = getattr(FamilyBases(), args.family).scheduler
+    else:
+        work = args.source
+        base = Path(recorded["base"]) if recorded.get("base") else BASE_DIR
+        base_samples = args.source / "eval" / "samples" / "base"
     models = {"tuned": work / "tuned" / "model", "control": work / "control" / "model"}
-    base_samples = args.source / "eval" / "samples" / f"{args.family}-base"
     for path in (base, *models.values(), base_samples):
         if not path.exists():
-            parser.error(f"{path} does not exist (is --from a finished family row?)")
-    recorded = yaml.safe_load((args.source / "config.yaml").read_text())["config"]["demo"]
-    evaluation = from_dict(EvaluationConfig, recorded["evaluation"], "evaluation")
-    evaluation.sample.scheduler = getattr(FamilyBases(), args.family).scheduler
+            parser.error(f"{path} does not exist (is --from a finished demo or family row?)")
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
     if args.guidance is not None:  # the base sampled anew, as everything else
@@ -83,7 +92,7 @@ def main() -> None:
         )
     record = {
         "source": str(args.source),
-        "family": args.family,
+        "family": args.family or "demo",
         "guidance": evaluation.sample.guidance,
         "points": points,
     }

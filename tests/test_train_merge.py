@@ -42,7 +42,14 @@ def test_merge_interpolates_the_denoiser_and_the_result_generates(tmp_path: Path
     image = m("a red star", num_inference_steps=2, height=32, width=32).images[0]
     assert image.size == (32, 32)
 
-    assert main([*argv, "--alpha", "1.5"]) != 0  # outside [0, 1]
+    assert main([*argv, "--alpha", "-0.5"]) != 0
+    assert main([*argv, "--alpha", "50"]) != 0  # a typo for 0.5, not an extrapolation
+    extrapolated = tmp_path / "extrapolated"
+    assert main([*argv[:-2], "--out", str(extrapolated), "--alpha", "1.5"]) == 0
+    e = DiffusionPipeline.from_pretrained(extrapolated).unet.state_dict()
+    for key, value in e.items():
+        want = base_weights[key] + 1.5 * (tuned_weights[key] - base_weights[key])
+        torch.testing.assert_close(value, want, rtol=1e-5, atol=1e-6)
     other = _model(tmp_path, "sd3")
     code = main(["merge", "--base", str(other), "--tuned", str(tuned), "--alpha", "0.5",
                  "--out", str(tmp_path / "x")])  # fmt: skip

@@ -16,9 +16,10 @@ from photogenic.cli.common import existing_dir, recorded_run
 )
 @click.option(
     "--alpha",
-    type=click.FloatRange(0.0, 1.0),
+    type=click.FloatRange(0.0, 4.0),
     required=True,
-    help="Share of the tuning's weight change kept (1: the tuned model, 0: the base).",
+    help="Share of the tuning's weight change kept (1: the tuned model, 0: the base; above 1 "
+    "extrapolates it, up to 4).",
 )
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder."

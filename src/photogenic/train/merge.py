@@ -4,6 +4,7 @@
 the pipeline (text encoders, autoencoder, scheduler, tokenizer) is the tuned model's own, which full
 fine-tuning leaves equal to the base's. ``α = 1`` is the tuned model, ``α = 0`` the base. A small
 model that forgets its text conditioning while it learns a new look keeps more of it part-way.
+``α > 1`` extrapolates the weight change (ExPO, Zheng et al. 2024), up to ``MAX_ALPHA``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from photogenic.errors import PhotogenicError
 from photogenic.train.families import family_for
 
 
+MAX_ALPHA = 4.0  # beyond this an alpha is far more likely a typo than an extrapolation
+
+
 def merge_with_base(base: Path, tuned: Path, alpha: float, out: Path) -> dict[str, Any]:
     """Write ``tuned`` with its denoiser moved back towards ``base``'s (see the module) to ``out``;
     returns ``{"alpha", "tensors", "model"}``."""
-    if not 0.0 <= alpha <= 1.0:
-        raise PhotogenicError(f"merge alpha: expected a share in [0, 1], got {alpha}")
+    if not 0.0 <= alpha <= MAX_ALPHA:
+        raise PhotogenicError(
+            f"merge alpha: expected 0-1 (interpolation) or up to {MAX_ALPHA:g} "
+            f"(extrapolation), got {alpha}"
+        )
     family = family_for(tuned)
     if family_for(base).name != family.name:
         raise PhotogenicError(
