@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
 from photogenic.data import open_dataset
 from photogenic.demo.base import BASE_DIR, pretrain_config, world_vocabulary
+from photogenic.demo.compute import Compute
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.tuning import quality_tune, random_control
 from photogenic.runs import atomic_write_text
@@ -154,23 +154,6 @@ class FamilyBases:
     deepfloyd_if: FamilyBaseConfig = field(default_factory=deepfloyd_if_base)
     amused: FamilyBaseConfig = field(default_factory=amused_base)
     sd3: FamilyBaseConfig = field(default_factory=sd3_base)
-
-
-class Compute:
-    """Wall-clock seconds per phase in ``path`` (a phase that ran before keeps its seconds)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.seconds: dict[str, float] = json.loads(path.read_text()) if path.is_file() else {}
-
-    def run(self, phase: str, done: Path, work: Any) -> None:
-        """Call ``work()`` unless ``done`` exists; time it (resumed runs add up)."""
-        if done.exists():
-            return
-        start = time.perf_counter()
-        work()
-        self.seconds[phase] = round(self.seconds.get(phase, 0.0) + time.perf_counter() - start, 1)
-        atomic_write_text(self.path, json.dumps(self.seconds, indent=2) + "\n")
 
 
 def build_family_base(

@@ -17,7 +17,6 @@ import torch
 from photogenic.errors import PhotogenicError
 from photogenic.train.families import family_for
 
-
 MAX_ALPHA = 4.0  # beyond this an alpha is far more likely a typo than an extrapolation
 
 
