@@ -256,3 +256,16 @@ def test_patch_1_tokens_every_latent_pixel_and_generates(tmp_path: Path) -> None
     )
     with Image.open(next((tmp_path / "out").rglob("*.png"))) as image:
         assert image.size == (40, 24)
+
+
+@pytest.mark.parametrize("patch_size", [1, 2])
+def test_neighbouring_patches_get_distinct_positions(tmp_path: Path, patch_size: int) -> None:
+    # at the demo family's 64 px: diffusers' default 96-patch grid put neighbouring patches' sin-cos
+    # positions within 1 % of their norm of each other, too close for a small model to place things
+    _, pipe = _built(tmp_path / "m", resolution=64, patch_size=patch_size)
+    side = 64 // 8
+    embedded = pipe.transformer.pos_embed(torch.zeros(1, 16, side, side))[0]
+    distances = torch.cdist(embedded, embedded).fill_diagonal_(float("inf"))
+    nearest = distances.min()
+    assert nearest > 0.08 * embedded.norm(dim=1).mean()
+    assert embedded.shape[0] == (side // patch_size) ** 2

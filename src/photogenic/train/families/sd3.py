@@ -25,7 +25,13 @@ from photogenic.train.families.tokenizer import build_clip_tokenizer, build_t5_t
 # SD3-medium's autoencoder normalisation: latents = (z - shift) * scale
 VAE_SCALING_FACTOR = 1.5305
 VAE_SHIFT_FACTOR = 0.0609
-POS_EMBED_MAX_SIZE = 96  # position grid (in patches) of SD3-medium: up to 1536 px at f8, patch 2
+# The sin-cos position grid spans POS_GRID_SPAN times the model's own patch grid. Its positions are
+# spaced base_size / pos_embed_max_size apart (diffusers' PatchEmbed), so a grid many times the
+# model's own leaves neighbouring patches nearly the same position: diffusers' default 96 on a
+# 4×4-patch model spaces them 1/24 apart (position embeddings 1 % of their norm apart), and the
+# model cannot tell where in the frame a patch is. At 2 they are 1/2 apart (DiT: 1), and the model
+# samples up to twice its native side.
+POS_GRID_SPAN = 2
 
 
 def random_t5_encoder(spec: RandomModelSpec, vocab_size: int) -> T5EncoderModel:
@@ -69,8 +75,9 @@ def random_sd3_vae(spec: RandomModelSpec) -> AutoencoderKL:
 def random_sd3_transformer(spec: RandomModelSpec, pooled_dim: int) -> SD3Transformer2DModel:
     """A small MMDiT: width ``cross_attention_dim`` (heads of ``attention_head_dim``), one joint
     block per entry of ``block_out_channels``, text width ``text_hidden_size`` (the T5 width)."""
+    sample_size = spec.resolution // 8
     return SD3Transformer2DModel(
-        sample_size=spec.resolution // 8,
+        sample_size=sample_size,
         patch_size=spec.patch_size,
         in_channels=spec.latent_channels,
         out_channels=spec.latent_channels,
@@ -80,7 +87,7 @@ def random_sd3_transformer(spec: RandomModelSpec, pooled_dim: int) -> SD3Transfo
         joint_attention_dim=spec.text_hidden_size,
         caption_projection_dim=spec.cross_attention_dim,
         pooled_projection_dim=pooled_dim,
-        pos_embed_max_size=POS_EMBED_MAX_SIZE,
+        pos_embed_max_size=POS_GRID_SPAN * max(1, sample_size // spec.patch_size),
     )
 
 
