@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,6 +106,17 @@ def test_same_outputs_whatever_the_micro_batch(pool, reference, tmp_path):
     # shards of 16 taken through the stages 3 items at a time (the reference: all 16 at once)
     assert _run(pool, tmp_path / "mb", "--workers", "1", "--set", "micro_batch=3") == 0
     assert _outputs(tmp_path / "mb") == _outputs(reference)
+
+
+def test_a_run_resumes_with_other_workers_but_not_another_config(pool, reference, tmp_path, capsys):
+    out = tmp_path / "again"
+    shutil.copytree(reference, out)
+    assert _run(pool, out, "--workers", "1", "--set", "micro_batch=5") == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pass1"]["resumed_shards"] == summary["pass1"]["shards"] > 0
+    assert _outputs(out) == _outputs(reference)
+    assert _run(pool, out, "--workers", "1", "--set", "size.min_side=60") == 2
+    assert "different config" in capsys.readouterr().err
 
 
 def test_killed_run_resumes_to_the_same_outputs(pool, reference, tmp_path):

@@ -47,9 +47,16 @@ DROPPED = "dropped.jsonl"
 KEPT_COLUMNS = ("photogenic_score", "clip_score", "aesthetic_score", "concept")
 
 
+EXECUTION_KEYS = ("workers", "micro_batch")  # how the work is spread, not what it computes
+
+
 def check_run_dir(out: Path, input_path: str, config: CurateConfig, mode: str) -> None:
-    """Refuse to resume into a folder made from another input, config or mode; else record them."""
-    payload = json.dumps(config_payload(config), sort_keys=True, default=str)
+    """Refuse to resume into a folder made from another input, config or mode; else record them.
+
+    How the work is spread (``workers``, ``micro_batch``) gives the same outputs (tested), so a run
+    may resume with other values of those."""
+    settings = {k: v for k, v in config_payload(config).items() if k not in EXECUTION_KEYS}
+    payload = json.dumps(settings, sort_keys=True, default=str)
     params = {
         "mode": mode,
         "input": str(Path(input_path).resolve()),
