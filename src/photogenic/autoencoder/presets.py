@@ -42,7 +42,8 @@ def small() -> AutoencoderPreset:
 
 @AUTOENCODER_PRESETS.register("wide")
 def wide() -> AutoencoderPreset:
-    """``small`` at twice the width (about 4x its compute): what a CPU trains in a couple of hours."""
+    """``small`` at twice the width (5 M parameters, about 3x its step time on a CPU); at the
+    bench's learning rate it learns slower per step than ``small`` (BENCHMARKS.md)."""
     return AutoencoderPreset(
         (64, 128, 128, 128), layers_per_block=1, norm_num_groups=32, sample_size=64
     )
