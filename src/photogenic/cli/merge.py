@@ -16,10 +16,10 @@ from photogenic.cli.common import existing_dir, recorded_run
 )
 @click.option(
     "--alpha",
-    type=click.FloatRange(0.0, 4.0),
+    type=click.FloatRange(min=0.0),  # the upper limit is merge_with_base's (MAX_ALPHA)
     required=True,
     help="Share of the tuning's weight change kept (1: the tuned model, 0: the base; above 1 "
-    "extrapolates it, up to 4).",
+    "extrapolates it).",
 )
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Model folder."

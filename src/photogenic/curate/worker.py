@@ -63,6 +63,7 @@ def run_shard(
     contexts = [Context(i, item, measure_only) for i, item in items]
     seconds: dict[str, float] = {}
     size = state["config"].micro_batch
+    finder = state["concepts"]
     for first in range(0, len(contexts), size):
         batch = contexts[first : first + size]
         for stage in state["stages"]:
@@ -73,7 +74,6 @@ def run_shard(
             if live:
                 _run_safely(stage, live)
             seconds[stage.name] = seconds.get(stage.name, 0.0) + time.perf_counter() - start
-        finder = state["concepts"]
         for ctx in batch:
             if finder is not None and (ctx.alive or measure_only):
                 ctx.values["concept"] = finder(ctx.item, ctx.image)

@@ -23,7 +23,6 @@ class Compute:
         self.path = path
         self.heartbeat = heartbeat
         self.seconds: dict[str, float] = json.loads(path.read_text()) if path.is_file() else {}
-        self._lock = threading.Lock()
 
     def run(self, phase: str, done: Path, work: Callable[[], Any]) -> None:
         """Call ``work()`` unless ``done`` exists, timing it."""
@@ -47,6 +46,6 @@ class Compute:
             self._record(phase, before + time.perf_counter() - start)
 
     def _record(self, phase: str, seconds: float) -> None:
-        with self._lock:
-            self.seconds[phase] = round(seconds, 1)
-            atomic_write_text(self.path, json.dumps(self.seconds, indent=2) + "\n")
+        """Only one thread writes at a time: the heartbeat while ``work`` runs, then ``run``."""
+        self.seconds[phase] = round(seconds, 1)
+        atomic_write_text(self.path, json.dumps(self.seconds, indent=2) + "\n")
