@@ -32,39 +32,45 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
     h, w = y.shape
     n = w - 2  # interior columns; interior pixel (i, j) is centred at y[i + 1, j + 1]
     # four interleaved histograms: consecutive pixels rarely wait on the same counter
-    lanes = np.zeros((4, 2 * LAPLACE_OFFSET + 1), dtype=np.int64)
+    lanes = np.zeros((4, 2 * LAPLACE_OFFSET + 1), dtype=np.int32)
     noise = np.zeros(4, dtype=np.int64)
     ch, cw = (h - 2) // cell, n // cell
     cells = np.zeros((ch, cw), dtype=np.int64)
     whole = np.ones((ch, cw), dtype=np.bool_)
-    rows = np.empty((3, n), dtype=np.int32)  # second differences along rows, rolling
+    up = np.empty(n, dtype=np.int32)  # second differences along rows i, i + 1, i + 2
+    mid = np.empty(n, dtype=np.int32)
+    down = np.empty(n, dtype=np.int32)
     lap = np.empty(n, dtype=np.int32)
     conv = np.empty(n, dtype=np.int32)
-    for r in range(2):
-        for j in range(n):
-            rows[r, j] = np.int32(y[r, j]) - 2 * np.int32(y[r, j + 1]) + np.int32(y[r, j + 2])
+    column_sums = np.zeros(n, dtype=np.int32)  # conv summed down the rows of the current cells
+    for j in range(n):
+        up[j] = np.int32(y[0, j]) - 2 * np.int32(y[0, j + 1]) + np.int32(y[0, j + 2])
+        mid[j] = np.int32(y[1, j]) - 2 * np.int32(y[1, j + 1]) + np.int32(y[1, j + 2])
     for i in range(h - 2):
-        up, mid, down = rows[i % 3], rows[(i + 1) % 3], rows[(i + 2) % 3]
+        top, centre, bottom = y[i], y[i + 1], y[i + 2]
         for j in range(n):
-            down[j] = (
-                np.int32(y[i + 2, j]) - 2 * np.int32(y[i + 2, j + 1]) + np.int32(y[i + 2, j + 2])
-            )
-        for j in range(n):
-            centre = np.int32(y[i + 1, j + 1])
-            lap[j] = mid[j] + np.int32(y[i, j + 1]) + np.int32(y[i + 2, j + 1]) - 2 * centre
-            conv[j] = abs(up[j] - 2 * mid[j] + down[j])
+            down[j] = np.int32(bottom[j]) - 2 * np.int32(bottom[j + 1]) + np.int32(bottom[j + 2])
         total = 0
         for j in range(n):
-            total += conv[j]
+            lap[j] = (
+                mid[j] + np.int32(top[j + 1]) + np.int32(bottom[j + 1]) - 2 * np.int32(centre[j + 1])
+            )
+            c = abs(up[j] - 2 * mid[j] + down[j])
+            conv[j] = c
+            total += c
         noise[2] += total
         noise[3] += n
         ci = i // cell
-        if ci < ch:
-            for cj in range(cw):
-                part = 0
-                for j in range(cj * cell, cj * cell + cell):
-                    part += conv[j]
-                cells[ci, cj] += part
+        if ci < ch:  # vector adds per row; the cells' sums once their last row is in
+            for j in range(n):
+                column_sums[j] += conv[j]
+            if i % cell == cell - 1:
+                for cj in range(cw):
+                    part = 0
+                    for j in range(cj * cell, cj * cell + cell):
+                        part += column_sums[j]
+                    cells[ci, cj] = part
+                column_sums[:] = 0
         if use_keep:
             for j in range(n):
                 if keep[i, j]:
@@ -78,18 +84,22 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
                 lanes[j & 3, lap[j] + LAPLACE_OFFSET] += 1
             noise[0] += total
             noise[1] += n
+        up, mid, down = mid, down, up
     steps = np.zeros(4, dtype=np.int64)  # [Σ grid, n grid, Σ other, n other]
     if block >= 2:
         grid_sum = other_sum = grid_n = other_n = 0  # locals, so the loops keep them in registers
+        step = np.empty(w, dtype=np.int16)  # a row's absolute steps, then summed (vector passes)
         if w - 1 >= block:
             for i in range(h):
                 row = y[i]
+                for j in range(w - 1):
+                    step[j] = abs(np.int16(row[j + 1]) - np.int16(row[j]))
                 part = 0
                 for j in range(w - 1):
-                    part += abs(np.int32(row[j + 1]) - np.int32(row[j]))
+                    part += step[j]
                 grid = 0
                 for j in range(block - 1, w - 1, block):
-                    grid += abs(np.int32(row[j + 1]) - np.int32(row[j]))
+                    grid += step[j]
                 grid_sum += grid
                 other_sum += part - grid
                 grid_n += (w - 1) // block
@@ -97,9 +107,11 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
         if h - 1 >= block:
             for i in range(h - 1):
                 top, bottom = y[i], y[i + 1]
+                for j in range(w):
+                    step[j] = abs(np.int16(bottom[j]) - np.int16(top[j]))
                 part = 0
                 for j in range(w):
-                    part += abs(np.int32(bottom[j]) - np.int32(top[j]))
+                    part += step[j]
                 if i % block == block - 1:
                     grid_sum += part
                     grid_n += w
@@ -107,7 +119,7 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
                     other_sum += part
                     other_n += w
         steps[0], steps[1], steps[2], steps[3] = grid_sum, grid_n, other_sum, other_n
-    lap_counts = lanes[0] + lanes[1] + lanes[2] + lanes[3]
+    lap_counts = lanes[0].astype(np.int64) + lanes[1] + lanes[2] + lanes[3]
     return lap_counts, noise, cells, whole, steps
 
 

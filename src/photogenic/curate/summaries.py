@@ -156,6 +156,25 @@ def _flat_noise(cells, whole, noise, masked, cell):  # pragma: no cover - compil
 
 
 @njit(cache=True, nogil=True)
+def _grey_histogram(y, keep, use_keep):  # pragma: no cover - compiled
+    """Histogram of the uint8 ``y`` over the pixels where ``keep`` is True (all, unless
+    ``use_keep``), counted in four interleaved lanes so neighbouring pixels of one grey value do
+    not wait on the same counter."""
+    h, w = y.shape
+    lanes = np.zeros((4, 256), dtype=np.int64)
+    for i in range(h):
+        row = y[i]
+        if use_keep:
+            for j in range(w):
+                if keep[i, j]:
+                    lanes[j & 3, row[j]] += 1
+        else:
+            for j in range(w):
+                lanes[j & 3, row[j]] += 1
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3]
+
+
+@njit(cache=True, nogil=True)
 def texture_stats(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
     """``features.texture`` of uint8 luma ``y`` (H, W, at least 3×3), over the pixels where the
     (H, W) ``keep`` is True when ``use_keep``, in ``TEXTURE_KEYS`` order."""
@@ -176,11 +195,7 @@ def texture_stats(y, keep, use_keep, cell, block):  # pragma: no cover - compile
     for i in range(1, mags.size):
         mags[i] += counts[LAPLACE_OFFSET - i]
     k = min(n - 1, int(0.995 * n))
-    grey = np.zeros(256, dtype=np.int64)
-    for i in range(h):
-        for j in range(w):
-            if not use_keep or keep[i, j]:
-                grey[y[i, j]] += 1
+    grey = _grey_histogram(y, keep, use_keep)
     m_px = grey.sum()
     lo = _first_at_least(grey, m_px // 20 + 1)
     hi = _first_at_least(grey, m_px - m_px // 20)
