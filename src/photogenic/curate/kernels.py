@@ -53,7 +53,10 @@ def texture_sums(y, keep, use_keep, cell, block):  # pragma: no cover - compiled
         total = 0
         for j in range(n):
             lap[j] = (
-                mid[j] + np.int32(top[j + 1]) + np.int32(bottom[j + 1]) - 2 * np.int32(centre[j + 1])
+                mid[j]
+                + np.int32(top[j + 1])
+                + np.int32(bottom[j + 1])
+                - 2 * np.int32(centre[j + 1])
             )
             c = abs(up[j] - 2 * mid[j] + down[j])
             conv[j] = c
