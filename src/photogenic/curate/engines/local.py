@@ -1,7 +1,8 @@
 """The local engine: a process pool over all cores (or in-process with one worker).
 
-Each shard is split into one contiguous part per worker, so a pool smaller than a few shards still
-uses every core; the parts' records are joined back in input order. Given the run's config, every
+Each shard is split into ``TASKS_PER_WORKER`` contiguous parts per worker, so a pool smaller than a
+few shards still uses every core and a worker that finishes early takes the next part instead of
+idling at the end of the pass; the parts' records are joined back in input order. Given the run's config, every
 worker builds its stages and runs a small synthetic photo through them while the engine starts, so
 that model loading and first-call costs are start-up time, not the first shard's.
 """
@@ -23,6 +24,8 @@ from photogenic.data.item import Item
 Shard = tuple[int, list[tuple[int, Item]]]
 _START: dict[str, Any] = {}  # in each worker: the start-up barrier and any start-up error
 START_TIMEOUT = 600.0  # seconds the workers may take to load their stages' models
+# parts per worker in each shard: finer tasks even out uneven items (benchmarks/curate_speed.py)
+TASKS_PER_WORKER = 4
 
 
 def default_workers() -> int:
@@ -35,7 +38,7 @@ def default_workers() -> int:
 
 class LocalEngine:
     """Runs shards on ``workers`` processes, each shard split over all of them; at most two shards
-    (two parts per worker) are in flight. The processes start (forked after the compiled kernels
+    are in flight. The processes start (forked after the compiled kernels
     are loaded) when the engine is made, as a Ray engine connects when it is made, and with
     ``config`` each one prepares its stages (:func:`~photogenic.curate.worker.prepare`) before the
     engine is ready, so a pass's time is the items' time; ``close`` stops them."""
@@ -83,7 +86,7 @@ class LocalEngine:
         for number, items in shards:
             parts = [
                 self._pool.submit(run_shard, config, part, measure_only)
-                for part in split(items, self.workers)
+                for part in split(items, self.workers * TASKS_PER_WORKER)
             ]
             pending.append((number, parts))
             while len(pending) >= 2:
