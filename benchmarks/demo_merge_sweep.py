@@ -2,14 +2,16 @@
 base (``photogenic merge``) at several alphas, each sampled and judged as the demo judges.
 
     python benchmarks/demo_merge_sweep.py --from runs/fam --family amused --out runs/merge-amused \
-        --alphas 0.1 0.2 0.5 0.7 1.0 [--guidance 3]
+        --alphas 0.1 0.2 0.5 0.7 1.0 [--guidance 3] [--prompt-seed 8]
     python benchmarks/demo_merge_sweep.py --from runs/demo --out runs/merge-demo --alphas 1.5 2
 
 With ``--family``, a family row of ``demo --ablations``; without, the main demo (``photogenic
 demo``). Alphas above 1 extrapolate the tuning's weight change. Uses the run's own tuned and control
 models (no tuning here), base samples and evaluation settings (prompts, seeds, sampler, judges, from
-its config.yaml), so the points are paired with each other and with the run. Writes
-OUT/record.json; resumes (merged models and samples already written are kept).
+its config.yaml), so the points are paired with each other and with the run. ``--prompt-seed``
+draws another world prompt set (the base sampled anew on it), to check an alpha chosen on the run's
+own prompts against prompts it was not chosen on. Writes OUT/record.json; resumes (merged models
+and samples already written are kept).
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def main() -> None:
     parser.add_argument(
         "--guidance", type=float, help="sample everything, the base too, at this guidance scale"
     )
+    parser.add_argument(
+        "--prompt-seed",
+        type=int,
+        help="judge on another world prompt set (the base sampled anew on it)",
+    )
     args = parser.parse_args()
     recorded = yaml.safe_load((args.source / "config.yaml").read_text())["config"]
     recorded = recorded.get("demo", recorded)  # `demo --ablations` nests the demo's config
@@ -67,8 +74,11 @@ def main() -> None:
             parser.error(f"{path} does not exist (is --from a finished demo or family row?)")
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
-    if args.guidance is not None:  # the base sampled anew, as everything else
+    if args.guidance is not None:
         evaluation.sample.guidance = args.guidance
+    if args.prompt_seed is not None:
+        evaluation.prompt_seed = args.prompt_seed
+    if args.guidance is not None or args.prompt_seed is not None:  # the base sampled anew
         sample_model(base_samples.name, base, args.out / "eval", evaluation, False)
     elif not (samples / base_samples.name).exists():
         (samples / base_samples.name).symlink_to(base_samples.resolve())
@@ -94,6 +104,7 @@ def main() -> None:
         "source": str(args.source),
         "family": args.family or "demo",
         "guidance": evaluation.sample.guidance,
+        "prompt_seed": evaluation.prompt_seed,
         "points": points,
     }
     (args.out / "record.json").write_text(json.dumps(record, indent=2) + "\n")

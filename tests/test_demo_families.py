@@ -70,10 +70,11 @@ def test_each_family_gets_a_row_with_its_compute(
     rows = {row["name"]: row for row in result["families"]}
     assert list(rows) == ["deepfloyd_if", "amused", "sd3"]
     assert [rows[n]["family"] for n in rows] == ["if", "amused", "sd3"]
-    assert [rows[n]["merge"] for n in rows] == [1.0, 0.5, 1.0]  # amused keeps half of its change
+    # amused keeps half of its change, sd3 extrapolates its change to 1.5 times
+    assert [rows[n]["merge"] for n in rows] == [1.0, 0.5, 1.5]
     for name, row in rows.items():
         assert row["pretrain_steps"] == 2
-        merged = "-merged" if name == "amused" else ""
+        merged = "-merged" if name in ("amused", "sd3") else ""
         for axis in ("appeal", "faithfulness"):
             verdict = row[axis]
             assert (verdict["model"], verdict["baseline"]) == (
@@ -97,7 +98,7 @@ def test_each_family_gets_a_row_with_its_compute(
         )
         phases = {"pretrain", "quality-tune", "sampling", "control-tune", "control-sampling"}
         phases.add("tokenizer" if name == "amused" else "build")
-        if name == "amused":
+        if merged:
             phases |= {"tuned-merge", "tuned-merged-sampling"}
             phases |= {"control-merge", "control-merged-sampling"}
         assert set(row["compute_seconds"]) == phases
@@ -108,14 +109,17 @@ def test_each_family_gets_a_row_with_its_compute(
             "AmusedPipeline",
             "StableDiffusion3Pipeline",
         )
-    assert DiffusionPipeline.from_pretrained(out / "families" / "amused" / "tuned-merged")
+    for name in ("amused", "sd3"):
+        assert DiffusionPipeline.from_pretrained(out / "families" / name / "tuned-merged")
     vq = json.loads((out / "families" / "amused" / "tokenizer" / "summary.json").read_text())
     assert vq["steps"] == 2  # the aMUSEd tokenizer was trained before its transformer
     sd3_vae = json.loads((out / "families" / "sd3" / "random" / "model_index.json").read_text())
     assert sd3_vae["vae"] == ["photogenic.autoencoder.model", "FourierAutoencoderKL"]
+    sd3_transformer = out / "families" / "sd3" / "random" / "transformer" / "config.json"
+    assert json.loads(sd3_transformer.read_text())["patch_size"] == 1  # a token per latent pixel
     printed = capsys.readouterr().out
     assert "vs its own world-pretrained base" in printed and "appeal vs control" in printed
-    assert "amused x0.5" in printed
+    assert "amused x0.5" in printed and "sd3 x1.5" in printed
     curated = [i for i in open_dataset(out / "specialist" / "kept") if not i.error]
     control = [i for i in open_dataset(out / "subsets" / f"random-{len(curated)}") if not i.error]
     assert len(control) == len(curated) > 0  # the control is the same size as the curated set

@@ -203,11 +203,13 @@ def format_ablations(result: dict[str, Any]) -> str:
             low, high = a["win_rate_ci"]
             minutes = sum(row["compute_seconds"].values()) / 60
             control = row.get("vs_control", {}).get("appeal", {}).get("win_rate", float("nan"))
-            merged = f" x{row['merge']:g}" if row.get("merge", 1.0) < 1.0 else ""
+            merged = f" x{row['merge']:g}" if row.get("merge", 1.0) != 1.0 else ""
             lines.append(
                 f"{row['family'] + merged:<14}{a['win_rate']:>10.3f} [{low:.3f}, {high:.3f}]"
                 f"{f['win']:>8}/{f['tie']}/{f['loss']}{control:>19.3f}{minutes:>14.1f}"
             )
-        if any(row.get("merge", 1.0) < 1.0 for row in result["families"]):
-            lines.append("xA: tuned and control kept A of their weight change (photogenic merge)")
+        if any(row.get("merge", 1.0) != 1.0 for row in result["families"]):
+            lines.append(
+                "xA: tuned and control keep A times their weight change (photogenic merge)"
+            )
     return "\n".join(lines)
