@@ -2,9 +2,10 @@
 
 Each shard is split into ``TASKS_PER_WORKER`` contiguous parts per worker, so a pool smaller than a
 few shards still uses every core and a worker that finishes early takes the next part instead of
-idling at the end of the pass; the parts' records are joined back in input order. Given the run's config, every
-worker builds its stages and runs a small synthetic photo through them while the engine starts, so
-that model loading and first-call costs are start-up time, not the first shard's.
+idling at the end of the pass; the parts' records are joined back in input order. Given the run's
+config, every worker builds its stages and runs a small synthetic photo through them while the
+engine starts, so that model loading and first-call costs are start-up time, not the first
+shard's.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def default_workers() -> int:
 
 class LocalEngine:
     """Runs shards on ``workers`` processes, each shard split over all of them; at most two shards
-    are in flight. The processes start (forked after the compiled kernels
-    are loaded) when the engine is made, as a Ray engine connects when it is made, and with
-    ``config`` each one prepares its stages (:func:`~photogenic.curate.worker.prepare`) before the
-    engine is ready, so a pass's time is the items' time; ``close`` stops them."""
+    are in flight. The processes start (forked after the compiled kernels are loaded) when the
+    engine is made, as a Ray engine connects when it is made, and with ``config`` each one
+    prepares its stages (:func:`~photogenic.curate.worker.prepare`) before the engine is ready,
+    so a pass's time is the items' time; ``close`` stops them."""
 
     name = "local"
 
