@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from photogenic.errors import PhotogenicError
-from photogenic.evaluate.judgments import check_judgment
+from photogenic.evaluate.judgments import check_judgment, read_judgments, write_judgments
 from photogenic.evaluate.winrate import WinrateConfig, compute_winrate
 
 FLIP = {"a": "b", "b": "a", "tie": "tie"}
@@ -174,3 +174,14 @@ def test_schema_check_normalises_both_and_neither():
             check_judgment({**base, **bad})
     with pytest.raises(PhotogenicError, match="missing"):
         check_judgment({k: v for k, v in base.items() if k != "judge"})
+
+
+def test_files_of_different_prompt_sets_with_repeated_pair_ids_are_refused(tmp_path):
+    rows = _rows()
+    write_judgments(tmp_path / "set1.jsonl", rows)
+    write_judgments(tmp_path / "votes2.jsonl", rows[:3])  # more votes on the same pairs: fine
+    assert len(read_judgments([tmp_path / "set1.jsonl", tmp_path / "votes2.jsonl"])) == 18
+    other = [{**r, "prompt": r["prompt"].replace("prompt", "another prompt")} for r in rows]
+    write_judgments(tmp_path / "set2.jsonl", other)
+    with pytest.raises(PhotogenicError, match=r"set2.jsonl:1: pair 'p1' has prompt .*set1.jsonl:1"):
+        read_judgments([tmp_path / "set1.jsonl", tmp_path / "set2.jsonl"])

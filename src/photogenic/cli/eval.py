@@ -237,6 +237,8 @@ def winrate(
     Per pair the majority vote of its raters; then win/tie/loss, (W + T/2)/N and W/(W + L) with
     bootstrap (over prompts) and Wilson intervals, Fleiss' kappa, per-category and per-challenge
     tables, and Bradley-Terry for three or more models: OUT/winrate.json and OUT/outcomes.jsonl.
+    Rows of one pair id are votes on one pair: files judged on different prompt sets must not
+    share pair ids (a pair id with two prompts is an error).
     """
     from photogenic.evaluate.judgments import read_judgments
     from photogenic.evaluate.winrate import WinrateConfig, compute_winrate, outcome_rows

@@ -54,8 +54,11 @@ def check_judgment(row: Any, where: str = "judgment") -> dict[str, Any]:
 
 
 def read_judgments(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    """Every row of the given judgments files, validated."""
+    """Every row of the given judgments files, validated. Rows of one ``pair_id`` are votes on
+    one pair, so they must agree on its prompt: files judged on different prompt sets whose ids
+    repeat (``prompt-00000#0`` in each) are refused rather than merged into wrong majorities."""
     rows = []
+    prompts: dict[str, tuple[str, str]] = {}  # pair_id -> (prompt, where it was first seen)
     for path in paths:
         path = Path(path)
         if not path.is_file():
@@ -67,7 +70,16 @@ def read_judgments(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise PhotogenicError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            rows.append(check_judgment(row, f"{path}:{lineno}"))
+            where = f"{path}:{lineno}"
+            row = check_judgment(row, where)
+            first = prompts.setdefault(str(row["pair_id"]), (row["prompt"], where))
+            if first[0] != row["prompt"]:
+                raise PhotogenicError(
+                    f"{where}: pair {row['pair_id']!r} has prompt {row['prompt']!r}, but "
+                    f"{first[1]} gives it {first[0]!r}; judgments of different prompt sets need "
+                    "distinct pair ids (prefix each set's)"
+                )
+            rows.append(row)
     return rows
 
 
