@@ -50,11 +50,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     sets: dict[str, list[dict]] = {}
+    folders: dict[str, str] = {}
     for spec in args.sets:
         label, sep, folder = spec.partition("=")
         if not sep or not label or not Path(folder, "judgments.jsonl").exists():
             parser.error(f"--set {spec!r}: expected LABEL=DIR with DIR/judgments.jsonl")
-        sets[label] = labelled(label, Path(folder))
+        sets[label], folders[label] = labelled(label, Path(folder)), folder
     pairs = {frozenset((r["model_a"], r["model_b"])) for rows in sets.values() for r in rows}
     if len(pairs) != 1:
         parser.error(f"the sets compare different models: {sorted(map(sorted, pairs))}")
@@ -64,7 +65,7 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": first["model_a"],
         "baseline": baseline,
-        "sets": {label: str(folder) for label, _, folder in (s.partition("=") for s in args.sets)},
+        "sets": folders,
         "per_set": {label: comparisons(rows, baseline) for label, rows in sets.items()},
         "pooled": comparisons([r for rows in sets.values() for r in rows], baseline),
     }
