@@ -160,6 +160,20 @@ def test_every_scheduler_builds_from_a_model_config():
     assert all(s.config.beta_schedule == "scaled_linear" for s in built.values() if s is not None)
 
 
+def test_ddim_keeps_the_source_schedulers_clipping():
+    """DDIM clips x0 to [-1, 1] by default; built from a config that never clipped (a DPM-Solver's,
+    as our models save) it must not, while a config that says clip keeps it."""
+    from diffusers import DDPMScheduler, DPMSolverMultistepScheduler
+
+    from_dpm = build_scheduler("ddim", DPMSolverMultistepScheduler().config)
+    assert from_dpm.config.clip_sample is False
+    from_ddpm = build_scheduler("ddim", DDPMScheduler(clip_sample=True).config)
+    assert from_ddpm.config.clip_sample is True
+    assert (
+        build_scheduler("ddim", DDPMScheduler(clip_sample=False).config).config.clip_sample is False
+    )
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     from photogenic.train.families import FAMILIES, RandomModelSpec

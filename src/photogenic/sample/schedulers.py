@@ -13,9 +13,17 @@ DEFAULT_SCHEDULER = "dpm-multistep"
 
 def _entry(name: str, class_name: str, **overrides: Any) -> None:
     def build(config: Any) -> Any:
+        import inspect
+
         import diffusers
 
-        return getattr(diffusers, class_name).from_config(config, **overrides)
+        cls = getattr(diffusers, class_name)
+        extra = dict(overrides)
+        if "clip_sample" not in config and "clip_sample" in inspect.signature(cls).parameters:
+            # A config without the key (a DPM-Solver's, say) never clipped its x0 predictions;
+            # DDIM's default (clip to [-1, 1]) would crush latents whose std exceeds 1.
+            extra.setdefault("clip_sample", False)
+        return cls.from_config(config, **extra)
 
     build.__doc__ = f"``{class_name}`` from the model's scheduler config."
     SCHEDULERS.register(name)(build)
