@@ -7,11 +7,19 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import torch
 from diffusers import DiffusionPipeline
 from safetensors.torch import load_file
 
-from photogenic.demo.base import BaseBuildConfig, build_base, world_vocabulary
+from photogenic.demo.base import (
+    BaseBuildConfig,
+    NoiseScheduleSwitch,
+    build_base,
+    switch_schedule,
+    world_vocabulary,
+)
+from photogenic.errors import PhotogenicError
 from photogenic.models.emu_pipeline import EmuPipeline
 
 
@@ -75,9 +83,27 @@ def test_rebuild_base_anneals_from_an_installed_stage1_without_pretraining_again
     first = build_base(config, tmp_path / "work", tmp_path / "installed", progress=False)
     work = tmp_path / "again"
     shutil.copytree(tmp_path / "work" / "stage1", work / "stage1")
+    config.anneal_schedule = NoiseScheduleSwitch("v_prediction", zero_terminal_snr=True)
     record = build_base(config, work, tmp_path / "annealed", progress=False)
     assert not (work / "autoencoder").exists() and not (work / "pretrain").exists()
     assert record["pretrain"] == first["pretrain"] and record["anneal"]["steps"] == 2
     before = load_file(work / "stage1" / "unet" / "diffusion_pytorch_model.safetensors")
     after = load_file(tmp_path / "annealed" / "unet" / "diffusion_pytorch_model.safetensors")
     assert any(not torch.equal(before[k], after[k]) for k in before)  # the anneal trained it
+    # the anneal switched the noise schedule: the installed base samples with what it trained on
+    scheduler = json.loads(
+        (tmp_path / "annealed" / "scheduler" / "scheduler_config.json").read_text()
+    )
+    assert scheduler["prediction_type"] == "v_prediction" and scheduler["rescale_betas_zero_snr"]
+    assert scheduler["timestep_spacing"] == "trailing"
+    kept = json.loads((work / "stage1" / "scheduler" / "scheduler_config.json").read_text())
+    assert kept["prediction_type"] == "epsilon" and not kept["rescale_betas_zero_snr"]
+    pipe = DiffusionPipeline.from_pretrained(tmp_path / "annealed", torch_dtype=torch.float32)
+    image = pipe("a red star", num_inference_steps=2, height=64, width=64).images[0]
+    assert image.size == (64, 64)
+
+
+def test_zero_terminal_snr_needs_a_prediction_type_other_than_epsilon(tmp_path: Path) -> None:
+    assert switch_schedule(tmp_path, tmp_path / "out", NoiseScheduleSwitch()) == tmp_path
+    with pytest.raises(PhotogenicError, match="zero_terminal_snr"):
+        switch_schedule(tmp_path, tmp_path / "out", NoiseScheduleSwitch(zero_terminal_snr=True))

@@ -27,6 +27,7 @@ import torch
 
 from photogenic.autoencoder.load import load_autoencoder
 from photogenic.autoencoder.train import AutoencoderTrainConfig, train_autoencoder
+from photogenic.errors import PhotogenicError
 from photogenic.train.families import FAMILIES, RandomModelSpec
 from photogenic.train.run import TrainConfig, train_model
 from photogenic.world import WorldConfig, make_world, world_prompts
@@ -98,6 +99,23 @@ def anneal_config() -> TrainConfig:
 
 
 @dataclass
+class NoiseScheduleSwitch:
+    """What a training stage changes in the model's noise schedule before it trains (and the
+    installed model then samples with); the defaults change nothing.
+
+    ``zero_terminal_snr``: rescale the betas so that the last timestep is pure noise, as sampling
+    starts (``rescale_betas_zero_snr``, with ``trailing`` timesteps; Lin et al. 2024). It needs a
+    prediction type other than epsilon, whose target is undefined there."""
+
+    prediction_type: str = ""  # "" keeps the model's; epsilon | v_prediction
+    zero_terminal_snr: bool = False
+
+
+def _anneal_schedule() -> NoiseScheduleSwitch:
+    return NoiseScheduleSwitch()
+
+
+@dataclass
 class BaseBuildConfig:
     """Everything ``--rebuild-base`` runs (sized for hours, not minutes, on a 2-core CPU)."""
 
@@ -108,6 +126,7 @@ class BaseBuildConfig:
     unet: RandomModelSpec = field(default_factory=_unet_spec)
     pretrain: TrainConfig = field(default_factory=pretrain_config)
     anneal: TrainConfig = field(default_factory=anneal_config)
+    anneal_schedule: NoiseScheduleSwitch = field(default_factory=_anneal_schedule)
 
 
 def world_vocabulary(n: int = 5000) -> list[str]:
@@ -138,12 +157,36 @@ def build_base(
     record.pop("size_mb", None)
     final = stage1
     if config.anneal.loop.max_steps > 0:
-        summary = train_model(config.anneal, stage1, pool, work / "anneal", progress=progress)
+        start = switch_schedule(stage1, work / "anneal-start", config.anneal_schedule)
+        summary = train_model(config.anneal, start, pool, work / "anneal", progress=progress)
         record["anneal"] = _summary(summary)
         final = work / "anneal" / "model"
     record["size_mb"] = _install_half_precision(final, target)
     (target / "build.json").write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def switch_schedule(model: Path, out: Path, switch: NoiseScheduleSwitch) -> Path:
+    """``model`` itself when ``switch`` changes nothing; else a copy at ``out`` (made once) whose
+    scheduler config carries the new prediction type and terminal SNR."""
+    changes: dict[str, Any] = {}
+    if switch.prediction_type:
+        changes["prediction_type"] = switch.prediction_type
+    if switch.zero_terminal_snr:
+        if (switch.prediction_type or "epsilon") == "epsilon":
+            raise PhotogenicError(
+                "anneal_schedule.zero_terminal_snr: expected prediction_type v_prediction "
+                "(an epsilon target is undefined at zero SNR)"
+            )
+        changes.update(rescale_betas_zero_snr=True, timestep_spacing="trailing")
+    if not changes:
+        return model
+    if not (out / "model_index.json").is_file():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(model, out)
+        path = out / "scheduler" / "scheduler_config.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), **changes}, indent=2) + "\n")
+    return out
 
 
 def _pretrain(
