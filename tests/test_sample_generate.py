@@ -265,3 +265,38 @@ def test_sample_cli_errors_are_one_line(tmp_path, tiny_model, capsys):
     assert "model_index.json" in err and len(err.splitlines()) == 1
     assert main([*base, "--prompts", "world:2", "--scheduler", "nope"]) != 0
     assert main(["sample", "--help"]) == 0
+
+
+def test_guidance_rescale_changes_guided_images_and_is_a_resume_setting(tmp_path, tiny_model):
+    cfg = dict(steps=2, guidance=7.5, batch_size=3)
+    prompts = PROMPTS[:1]
+    generate(tiny_model, prompts, tmp_path / "plain", SampleConfig(**cfg), progress=False)
+    rescaled = SampleConfig(guidance_rescale=0.7, **cfg)
+    generate(tiny_model, prompts, tmp_path / "rescaled", rescaled, progress=False)
+    name = image_file_name("p0", 0)
+    plain, rescaled_pixels = (
+        _pixels(tmp_path / "plain" / name),
+        _pixels(tmp_path / "rescaled" / name),
+    )
+    assert np.abs(plain - rescaled_pixels).mean() > 0.5
+    assert _read(tmp_path / "rescaled")[name]["guidance_rescale"] == 0.7
+    with pytest.raises(PhotogenicError, match="guidance_rescale"):
+        generate(tiny_model, prompts, tmp_path / "rescaled", SampleConfig(**cfg), progress=False)
+
+
+def test_guidance_rescale_is_refused_by_a_pipeline_without_it(tmp_path, tiny_model):
+    from photogenic.sample.generate import load_pipeline, prepare
+
+    config = SampleConfig(guidance_rescale=0.7)
+    pipe = load_pipeline(tiny_model, config)
+
+    class NoRescale:  # a pipeline whose call takes no guidance_rescale (IF's, aMUSEd's)
+        vae_scale_factor = pipe.vae_scale_factor
+        unet = pipe.unet
+        vae = pipe.vae
+
+        def __call__(self, prompt, num_inference_steps=25, guidance_scale=7.5):
+            raise AssertionError("not called")
+
+    with pytest.raises(PhotogenicError, match="--guidance-rescale 0.7"):
+        prepare(tiny_model, PROMPTS, tmp_path / "o", config, pipe=NoRescale())

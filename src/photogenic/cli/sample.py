@@ -41,6 +41,14 @@ from photogenic.sample.schedulers import DEFAULT_SCHEDULER, SCHEDULERS
 @click.option("--steps", type=click.IntRange(min=1), default=25, show_default=True)
 @click.option("--guidance", type=float, default=7.5, show_default=True, help="Guidance scale.")
 @click.option(
+    "--guidance-rescale",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Rescale the guided prediction's std toward the conditional one's (0.7 for models "
+    "trained with zero terminal SNR; 0: off).",
+)
+@click.option(
     "--scheduler",
     type=click.Choice(SCHEDULERS.names()),
     default=DEFAULT_SCHEDULER,
@@ -70,6 +78,7 @@ def sample(
     images_per_prompt: int,
     steps: int,
     guidance: float,
+    guidance_rescale: float,
     scheduler: str,
     resolution: str,
     batch_size: int,
@@ -98,6 +107,7 @@ def sample(
         images_per_prompt=images_per_prompt,
         steps=steps,
         guidance=guidance,
+        guidance_rescale=guidance_rescale,
         scheduler=scheduler,
         resolution=resolution,
         batch_size=batch_size,

@@ -29,7 +29,16 @@ from photogenic.sample.seeds import image_generator, image_seed, initial_latents
 GENERIC_MODEL_NAMES = {"model", "final", "best", "last", "pipeline"}
 # Columns that must agree between an existing sample folder and a resumed run (the model's path
 # may change: a moved model folder is still the same model).
-RESUME_KEYS = ("model", "seed", "steps", "guidance", "scheduler", "width", "height")
+RESUME_KEYS = (
+    "model",
+    "seed",
+    "steps",
+    "guidance",
+    "guidance_rescale",
+    "scheduler",
+    "width",
+    "height",
+)
 # Transformers whose pipelines take latents as a (C, H / f, W / f) grid, like a U-Net's (Flux-style
 # pipelines pack theirs into token sequences and draw them themselves).
 GRID_LATENT_TRANSFORMERS = {"SD3Transformer2DModel"}
@@ -47,6 +56,9 @@ class SampleConfig:
     images_per_prompt: int = 1
     steps: int = 25  # solver steps
     guidance: float = 7.5  # classifier-free guidance scale
+    # φ of Lin et al. (2024) §3.4: rescale the guided prediction toward the conditional one's
+    # standard deviation, against over-exposure at high guidance (0.7 for zero-terminal-SNR models)
+    guidance_rescale: float = 0.0
     scheduler: str = DEFAULT_SCHEDULER  # a key of photogenic.sample.schedulers.SCHEDULERS
     resolution: str = ""  # "512" or "768x512" (width x height); empty: the model's default
     batch_size: int = 4
@@ -244,6 +256,11 @@ def prepare(
         raise PhotogenicError(
             f"--resolution {width}x{height}: width and height must be multiples of {factor}"
         )
+    if config.guidance_rescale and not takes_argument(pipe, "guidance_rescale"):
+        raise PhotogenicError(
+            f"--guidance-rescale {config.guidance_rescale}: {type(pipe).__name__} does not "
+            "take guidance_rescale; leave it at 0"
+        )
     jobs = plan_jobs(prompts, config.images_per_prompt, config.seed)
     settings = {
         "model": model_name or default_model_name(model_dir),
@@ -251,6 +268,7 @@ def prepare(
         "seed": config.seed,
         "steps": config.steps,
         "guidance": config.guidance,
+        "guidance_rescale": config.guidance_rescale,
         "scheduler": config.scheduler,
         "width": width,
         "height": height,
@@ -315,6 +333,8 @@ def render(
         "height": height,
         "output_type": "pil",
     }
+    if config.guidance_rescale:
+        kwargs["guidance_rescale"] = config.guidance_rescale
     shape = latent_shape(pipe, width, height)
     if type(pipe).__name__ in ONE_GENERATOR_PIPELINES:
         images = []
