@@ -8,8 +8,8 @@ For a family row of ``demo --ablations`` (its base, samples and sampler):
     python benchmarks/demo_retune.py --from runs/fam --family amused --out runs/retune-amused-lr5e-5 \
         --set optimizer.learning_rate=5e-5
 
-Writes OUT/record.json (settings, both comparisons). The same seeds and prompts as the demo, so
-points of a sweep are paired with each other and with the demo's own result.
+Writes OUT/record.json (settings, both comparisons). The same seeds, prompts and sampler as the
+source run (its config.yaml), so points of a sweep are paired with each other and with its result.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
+
+import yaml
 
 from photogenic.config import from_dict, parse_override, set_dotted
 from photogenic.data import open_dataset
@@ -31,8 +33,10 @@ from photogenic.train.run import TrainConfig
 def sources(run: Path, family: str | None) -> dict[str, Path]:
     """The base model, its samples, the curated set and the control subset of a finished run."""
     if family is None:
+        summary = run / "summary.json"
+        base = json.loads(summary.read_text()).get("base") if summary.is_file() else None
         return {
-            "base": BASE_DIR,
+            "base": Path(base) if base else BASE_DIR,
             "samples": run / "eval" / "samples" / "base",
             "curated": run / "specialist" / "kept",
             "control": run / "control-subset",
@@ -46,6 +50,16 @@ def sources(run: Path, family: str | None) -> dict[str, Path]:
     }
 
 
+def run_evaluation(run: Path) -> EvaluationConfig:
+    """The source run's own evaluation settings (prompt set, sampler), so the re-tuned models are
+    sampled as its base was; the defaults for a run without a recorded config."""
+    recorded = run / "config.yaml"
+    if not recorded.is_file():
+        return EvaluationConfig()
+    config = yaml.safe_load(recorded.read_text())["config"]["evaluation"]
+    return from_dict(EvaluationConfig, config, f"{recorded}: evaluation")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a demo run")
@@ -54,7 +68,7 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     data = asdict(demo_tune_config())
-    evaluation = EvaluationConfig()
+    evaluation = run_evaluation(args.source)
     if args.family:
         family = getattr(FamilyBases(), args.family)
         data["task"]["data"]["resolution"] = family.resolution
