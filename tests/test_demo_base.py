@@ -103,7 +103,21 @@ def test_rebuild_base_anneals_from_an_installed_stage1_without_pretraining_again
     assert image.size == (64, 64)
 
 
+def _model_with_scheduler(folder: Path, prediction_type: str) -> Path:
+    (folder / "scheduler").mkdir(parents=True)
+    config = {"prediction_type": prediction_type, "beta_schedule": "scaled_linear"}
+    (folder / "scheduler" / "scheduler_config.json").write_text(json.dumps(config))
+    (folder / "model_index.json").write_text("{}")
+    return folder
+
+
 def test_zero_terminal_snr_needs_a_prediction_type_other_than_epsilon(tmp_path: Path) -> None:
-    assert switch_schedule(tmp_path, tmp_path / "out", NoiseScheduleSwitch()) == tmp_path
+    eps = _model_with_scheduler(tmp_path / "eps", "epsilon")
+    assert switch_schedule(eps, tmp_path / "out", NoiseScheduleSwitch()) == eps
     with pytest.raises(PhotogenicError, match="zero_terminal_snr"):
-        switch_schedule(tmp_path, tmp_path / "out", NoiseScheduleSwitch(zero_terminal_snr=True))
+        switch_schedule(eps, tmp_path / "out", NoiseScheduleSwitch(zero_terminal_snr=True))
+    v = _model_with_scheduler(tmp_path / "v", "v_prediction")  # already v: the model's own counts
+    out = switch_schedule(v, tmp_path / "v-zsnr", NoiseScheduleSwitch(zero_terminal_snr=True))
+    config = json.loads((out / "scheduler" / "scheduler_config.json").read_text())
+    assert config["prediction_type"] == "v_prediction" and config["rescale_betas_zero_snr"]
+    assert config["beta_schedule"] == "scaled_linear"  # the rest of the config is kept

@@ -169,23 +169,24 @@ def build_base(
 def switch_schedule(model: Path, out: Path, switch: NoiseScheduleSwitch) -> Path:
     """``model`` itself when ``switch`` changes nothing; else a copy at ``out`` (made once) whose
     scheduler config carries the new prediction type and terminal SNR."""
-    changes: dict[str, Any] = {}
-    if switch.prediction_type:
-        changes["prediction_type"] = switch.prediction_type
+    if not (switch.prediction_type or switch.zero_terminal_snr):
+        return model
+    config_file = Path("scheduler") / "scheduler_config.json"
+    scheduler = json.loads((model / config_file).read_text())
+    changes: dict[str, Any] = {
+        "prediction_type": switch.prediction_type or scheduler.get("prediction_type", "epsilon")
+    }
     if switch.zero_terminal_snr:
-        if (switch.prediction_type or "epsilon") == "epsilon":
+        if changes["prediction_type"] == "epsilon":
             raise PhotogenicError(
                 "anneal_schedule.zero_terminal_snr: expected prediction_type v_prediction "
                 "(an epsilon target is undefined at zero SNR)"
             )
         changes.update(rescale_betas_zero_snr=True, timestep_spacing="trailing")
-    if not changes:
-        return model
     if not (out / "model_index.json").is_file():
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(model, out)
-        path = out / "scheduler" / "scheduler_config.json"
-        path.write_text(json.dumps({**json.loads(path.read_text()), **changes}, indent=2) + "\n")
+        (out / config_file).write_text(json.dumps({**scheduler, **changes}, indent=2) + "\n")
     return out
 
 

@@ -63,7 +63,8 @@ def evaluate_models(
     return {
         "prompts": config.prompts,
         "sampling": {
-            k: getattr(config.sample, k) for k in ("steps", "guidance", "scheduler", "seed")
+            k: getattr(config.sample, k)
+            for k in ("steps", "guidance", "guidance_rescale", "scheduler", "seed")
         },
         "judges": {"appeal": config.appeal_judge, "faithfulness": config.faithfulness_judge},
         "judge_validation": judge_validation(),
