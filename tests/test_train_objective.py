@@ -80,3 +80,29 @@ def test_noisy_inputs_use_the_scheduler_prediction_type_by_default() -> None:
     torch.testing.assert_close(noisy, scheduler.add_noise(latents, noise, t))
     torch.testing.assert_close(target, scheduler.get_velocity(latents, noise, t))
     assert ((t >= 0) & (t < 1000)).all()
+
+
+def test_timestep_bias_draws_the_later_share_as_often_as_asked() -> None:
+    from photogenic.train.objective import draw_timesteps, timestep_weights
+
+    items = list(range(4000))
+    plain = DiffusionObjectiveConfig()
+    assert torch.equal(
+        draw_timesteps(1000, _ctx(items), plain), _ctx(items).randint(0, 1000, "timestep")
+    )  # "none" keeps the uniform draw of earlier runs
+    later = DiffusionObjectiveConfig(
+        timestep_bias="later", timestep_bias_portion=0.5, timestep_bias_multiplier=3.0
+    )
+    drawn = draw_timesteps(1000, _ctx(items), later)
+    assert drawn.min() >= 0 and drawn.max() <= 999
+    share = float((drawn >= 500).double().mean())  # expected 3 / (3 + 1) = 0.75
+    assert abs(share - 0.75) < 0.03
+    earlier = DiffusionObjectiveConfig(timestep_bias="earlier", timestep_bias_multiplier=4.0)
+    weights = timestep_weights(1000, earlier)
+    assert weights[:250].eq(4).all() and weights[250:].eq(1).all()
+    with pytest.raises(PhotogenicError, match="timestep_bias_portion"):
+        timestep_weights(
+            1000, DiffusionObjectiveConfig(timestep_bias="later", timestep_bias_portion=0)
+        )
+    with pytest.raises(PhotogenicError, match="timestep_bias 'middle'"):
+        timestep_weights(1000, DiffusionObjectiveConfig(timestep_bias="middle"))  # type: ignore[arg-type]

@@ -38,6 +38,12 @@ class DiffusionObjectiveConfig:
     noise_offset: float = 0.0  # paper: 0.02 (last pre-training stage), 0.1 (quality-tuning)
     snr_gamma: float = 0.0  # min-SNR-γ weighting; 0 disables (5.0 is the published default)
     prediction_type: str = ""  # "" = the scheduler's own; or epsilon | v_prediction | sample
+    # diffusers' --timestep_bias_strategy: the latest (noisiest: layout, composition) or earliest
+    # (detail) ``timestep_bias_portion`` of the timesteps drawn ``timestep_bias_multiplier`` times
+    # as often; "none" draws them uniformly
+    timestep_bias: Literal["none", "later", "earlier"] = "none"
+    timestep_bias_portion: float = 0.25
+    timestep_bias_multiplier: float = 1.0
     # flow matching only (sd3): how σ is drawn; logit-normal m=0, s=1 is the SD3 paper's choice
     timestep_sampling: Literal["logit_normal", "uniform"] = "logit_normal"
     logit_mean: float = 0.0
@@ -108,11 +114,41 @@ def noisy_inputs(
         return flow_matching_inputs(scheduler, latents, ctx, config)
     prediction_type = config.prediction_type or scheduler.config.prediction_type
     noise = draw_noise(latents, ctx, config.noise_offset)
-    timesteps = ctx.randint(0, scheduler.config.num_train_timesteps, stream="timestep")
+    timesteps = draw_timesteps(scheduler.config.num_train_timesteps, ctx, config)
     timesteps = timesteps.to(latents.device)
     noisy = scheduler.add_noise(latents, noise, timesteps)
     target = diffusion_target(scheduler, latents, noise, timesteps, prediction_type)
     return noisy, timesteps, noise, target, prediction_type
+
+
+def timestep_weights(count: int, config: DiffusionObjectiveConfig) -> torch.Tensor:
+    """Relative draw weight of each of ``count`` timesteps under ``config.timestep_bias``."""
+    weights = torch.ones(count, dtype=torch.float64)
+    if config.timestep_bias == "none":
+        return weights
+    if config.timestep_bias not in ("later", "earlier"):
+        raise PhotogenicError(
+            f"timestep_bias {config.timestep_bias!r}: expected none, later or earlier"
+        )
+    if not 0 < config.timestep_bias_portion <= 1 or config.timestep_bias_multiplier <= 0:
+        raise PhotogenicError(
+            "timestep_bias_portion: expected a share in (0, 1]; timestep_bias_multiplier: "
+            f"expected > 0 (got {config.timestep_bias_portion}, {config.timestep_bias_multiplier})"
+        )
+    span = max(1, round(count * config.timestep_bias_portion))
+    part = slice(count - span, count) if config.timestep_bias == "later" else slice(0, span)
+    weights[part] *= config.timestep_bias_multiplier
+    return weights
+
+
+def draw_timesteps(count: int, ctx: StepContext, config: DiffusionObjectiveConfig) -> torch.Tensor:
+    """One training timestep in ``[0, count)`` per item: uniform, or by ``timestep_weights``
+    (inverse CDF of one uniform draw per item)."""
+    if config.timestep_bias == "none":
+        return ctx.randint(0, count, stream="timestep")
+    cdf = timestep_weights(count, config).cumsum(0)
+    u = ctx.rand(stream="timestep").double() * cdf[-1]
+    return torch.searchsorted(cdf, u, right=True).clamp(max=count - 1)
 
 
 def is_flow_matching(scheduler) -> bool:
