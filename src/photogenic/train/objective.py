@@ -2,13 +2,14 @@
 
 Noise offset (paper §3.4: 0.02 in the last pre-training stage, 0.1 for quality-tuning), epsilon /
 v-prediction / sample targets from the scheduler's ``prediction_type``, and optional min-SNR-γ loss
-weighting (Hang et al. 2023), as in diffusers' ``train_text_to_image.py``.
+weighting (Hang et al. 2023), as in diffusers' ``train_text_to_image.py``; optionally the noisiest or
+the least noisy timesteps drawn more often (``timestep_bias``, its SDXL script's strategy).
 
 Families whose training scheduler is a ``FlowMatchEulerDiscreteScheduler`` (``sd3``) get the
 rectified-flow objective instead (Esser et al. 2024, SD3 paper §2-3): ``x_σ = (1 - σ)·x0 + σ·ε``,
 the model predicts the velocity ``ε - x0``, σ is drawn logit-normal (§3.1, m=0, s=1) or uniform,
 shifted by the scheduler's ``shift`` as its inference sigmas are, and the timestep is ``σ·1000``.
-The noise offset and min-SNR-γ options do not apply there and are ignored: the noise is plain
+The noise offset, min-SNR-γ and timestep-bias options do not apply there and are ignored: the noise is plain
 standard normal (the sampler starts from pure noise at σ=1) and the loss is the unweighted MSE.
 
 Masked-token models (``amused``) have no noise at all: their family's ``training_loss`` masks a
