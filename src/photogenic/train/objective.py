@@ -9,8 +9,9 @@ Families whose training scheduler is a ``FlowMatchEulerDiscreteScheduler`` (``sd
 rectified-flow objective instead (Esser et al. 2024, SD3 paper §2-3): ``x_σ = (1 - σ)·x0 + σ·ε``,
 the model predicts the velocity ``ε - x0``, σ is drawn logit-normal (§3.1, m=0, s=1) or uniform,
 shifted by the scheduler's ``shift`` as its inference sigmas are, and the timestep is ``σ·1000``.
-The noise offset, min-SNR-γ and timestep-bias options do not apply there and are ignored: the noise is plain
-standard normal (the sampler starts from pure noise at σ=1) and the loss is the unweighted MSE.
+The noise offset, min-SNR-γ and timestep-bias options do not apply there and are ignored: the
+noise is plain standard normal (the sampler starts from pure noise at σ=1) and the loss is the
+unweighted MSE.
 
 Masked-token models (``amused``) have no noise at all: their family's ``training_loss`` masks a
 cosine-scheduled share of each image's VQ token ids (``masked_token_inputs``) and takes the
