@@ -10,6 +10,8 @@ For a family row of ``demo --ablations`` (its base, samples and sampler):
 
 Writes OUT/record.json (settings, both comparisons). The same seeds, prompts and sampler as the
 source run (its config.yaml), so points of a sweep are paired with each other and with its result.
+The base is the folder its summary.json names: install another base there (``--rebuild-base``)
+and the re-tuned models no longer pair with the run's base samples; re-run the demo first.
 """
 
 from __future__ import annotations
