@@ -20,12 +20,9 @@ import argparse
 import json
 from pathlib import Path
 
-import yaml
-
-from photogenic.config import from_dict
-from photogenic.demo.base import BASE_DIR
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.families import FamilyBases
+from photogenic.demo.pipeline import recorded_demo
 from photogenic.train.merge import merge_with_base
 
 
@@ -56,9 +53,7 @@ def main() -> None:
         help="judge on another world prompt set (the base sampled anew on it)",
     )
     args = parser.parse_args()
-    recorded = yaml.safe_load((args.source / "config.yaml").read_text())["config"]
-    recorded = recorded.get("demo", recorded)  # `demo --ablations` nests the demo's config
-    evaluation = from_dict(EvaluationConfig, recorded["evaluation"], "evaluation")
+    evaluation, recorded_base = recorded_demo(args.source)
     if args.family:
         work = args.source / "families" / args.family
         base = work / "pretrain" / "model"
@@ -66,7 +61,7 @@ def main() -> None:
         evaluation.sample.scheduler = getattr(FamilyBases(), args.family).scheduler
     else:
         work = args.source
-        base = Path(recorded["base"]) if recorded.get("base") else BASE_DIR
+        base = recorded_base
         base_samples = args.source / "eval" / "samples" / "base"
     models = {"tuned": work / "tuned" / "model", "control": work / "control" / "model"}
     for path in (base, *models.values(), base_samples):

@@ -10,7 +10,7 @@ For a family row of ``demo --ablations`` (its base, samples and sampler):
 
 Writes OUT/record.json (settings, both comparisons). The same seeds, prompts and sampler as the
 source run (its config.yaml), so points of a sweep are paired with each other and with its result.
-The base is the folder its summary.json names: install another base there (``--rebuild-base``)
+The base is the folder its config.yaml names: install another base there (``--rebuild-base``)
 and the re-tuned models no longer pair with the run's base samples; re-run the demo first.
 """
 
@@ -21,13 +21,11 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import yaml
-
 from photogenic.config import from_dict, parse_override, set_dotted
 from photogenic.data import open_dataset
-from photogenic.demo.base import BASE_DIR
-from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
+from photogenic.demo.evaluation import judge_against, sample_model
 from photogenic.demo.families import FamilyBases
+from photogenic.demo.pipeline import recorded_demo
 from photogenic.demo.tuning import demo_tune_config, quality_tune
 from photogenic.train.run import TrainConfig
 
@@ -35,10 +33,8 @@ from photogenic.train.run import TrainConfig
 def sources(run: Path, family: str | None) -> dict[str, Path]:
     """The base model, its samples, the curated set and the control subset of a finished run."""
     if family is None:
-        summary = run / "summary.json"
-        base = json.loads(summary.read_text()).get("base") if summary.is_file() else None
         return {
-            "base": Path(base) if base else BASE_DIR,
+            "base": recorded_demo(run)[1],
             "samples": run / "eval" / "samples" / "base",
             "curated": run / "specialist" / "kept",
             "control": run / "control-subset",
@@ -52,16 +48,6 @@ def sources(run: Path, family: str | None) -> dict[str, Path]:
     }
 
 
-def run_evaluation(run: Path) -> EvaluationConfig:
-    """The source run's own evaluation settings (prompt set, sampler), so the re-tuned models are
-    sampled as its base was; the defaults for a run without a recorded config."""
-    recorded = run / "config.yaml"
-    if not recorded.is_file():
-        return EvaluationConfig()
-    config = yaml.safe_load(recorded.read_text())["config"]["evaluation"]
-    return from_dict(EvaluationConfig, config, f"{recorded}: evaluation")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--from", dest="source", type=Path, required=True, help="a demo run")
@@ -70,7 +56,7 @@ def main() -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     data = asdict(demo_tune_config())
-    evaluation = run_evaluation(args.source)
+    evaluation = recorded_demo(args.source)[0]
     if args.family:
         family = getattr(FamilyBases(), args.family)
         data["task"]["data"]["resolution"] = family.resolution

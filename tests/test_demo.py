@@ -149,3 +149,26 @@ def test_ablations_name_an_unknown_part_or_family(
         assert main(args) == 2
         err = capsys.readouterr().err
         assert f"ablation.{key}: unknown" in err and "Traceback" not in err
+
+
+def test_recorded_demo_reads_a_runs_evaluation_and_base(tmp_path) -> None:
+    import yaml
+
+    from photogenic.demo.base import BASE_DIR
+    from photogenic.demo.pipeline import recorded_demo
+    from photogenic.errors import PhotogenicError
+
+    plain = tmp_path / "demo"
+    plain.mkdir()
+    doc = {"command": "demo", "config": {"base": "", "evaluation": {"prompt_seed": 11}}}
+    (plain / "config.yaml").write_text(yaml.safe_dump(doc))
+    evaluation, base = recorded_demo(plain)
+    assert evaluation.prompt_seed == 11 and evaluation.prompts == 200 and base == BASE_DIR
+    nested = tmp_path / "ablations"  # `demo --ablations` nests the demo's config under "demo"
+    nested.mkdir()
+    inner = {"base": "/models/x", "evaluation": {"sample": {"guidance_rescale": 0.7}}}
+    (nested / "config.yaml").write_text(yaml.safe_dump({"config": {"demo": inner}}))
+    evaluation, base = recorded_demo(nested)
+    assert evaluation.sample.guidance_rescale == 0.7 and str(base) == "/models/x"
+    with pytest.raises(PhotogenicError, match="config.yaml: not found"):
+        recorded_demo(tmp_path / "missing")

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from tqdm import tqdm
 
-from photogenic.config import load_config
+from photogenic.config import from_dict, load_config
 from photogenic.curate.config import CurateConfig
 from photogenic.data import open_dataset
 from photogenic.demo.annotators import GENERALIST, SPECIALIST, simulate_stage
@@ -104,6 +105,19 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
 def base_model(config: DemoConfig) -> Path:
     """The base model directory the demo tunes."""
     return Path(config.base) if config.base else BASE_DIR
+
+
+def recorded_demo(run: Path) -> tuple[EvaluationConfig, Path]:
+    """The evaluation settings and the base model a finished ``demo`` (or ``demo --ablations``,
+    which nests the demo's config under ``demo``) run used, from its ``config.yaml``: what a
+    later comparison must sample with to stay paired with the run's samples."""
+    recorded = run / "config.yaml"
+    if not recorded.is_file():
+        raise PhotogenicError(f"{recorded}: not found (is {run} a finished demo run?)")
+    config = yaml.safe_load(recorded.read_text(encoding="utf-8"))["config"]
+    config = config.get("demo", config)
+    evaluation = from_dict(EvaluationConfig, config["evaluation"], f"{recorded}: evaluation")
+    return evaluation, Path(config["base"]) if config.get("base") else BASE_DIR
 
 
 def curate_world(
