@@ -17,6 +17,10 @@ repeats' paired ratios, funnel over the bound measured just before it):
 - peak memory (RSS, the driver and each worker) of the funnel on a small and a larger world pool,
   beside that of the CLI doing nothing (``curate --help``), which the imports alone set.
 
+With ``--baseline-src`` (e.g. ``git worktree add /tmp/base HEAD~1``, then ``--baseline-src
+/tmp/base/src``) each repeat also runs that checkout's funnel against a bound measured just before
+it, so a change is judged against its baseline in the same run.
+
 Usage: python benchmarks/curate_speed.py --kodak ../shared/data/kodak --out benchmarks/results/curate_speed.json
 """
 
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import platform
 import shutil
 import statistics
@@ -93,8 +98,9 @@ def decode_bound(paths: list[Path], workers: int, repeat: int = 3) -> dict:
     }
 
 
-def funnel(pool: Path, out: Path, workers: int, extra: list[str]) -> dict:
-    """One ``curate run`` with the weight-free stages; its summary plus peak memory."""
+def funnel(pool: Path, out: Path, workers: int, extra: list[str], src: Path | None = None) -> dict:
+    """One ``curate run`` with the weight-free stages; its summary plus peak memory. ``src``: run
+    the package found there instead (another checkout's ``src``, for an A/B in one run)."""
     if out.exists():
         shutil.rmtree(out)
     cmd = [sys.executable, "-m", "photogenic.cli.main", "curate", "run", "--input", str(pool),
@@ -105,9 +111,10 @@ def funnel(pool: Path, out: Path, workers: int, extra: list[str]) -> dict:
         "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
         "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
+    env = None if src is None else dict(os.environ, PYTHONPATH=str(src))
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True
+        [sys.executable, "-c", wrapper, *cmd], check=True, capture_output=True, text=True, env=env
     )
     wall = time.perf_counter() - start
     peak_kb = int(done.stdout.strip().splitlines()[-1])
@@ -118,6 +125,7 @@ def funnel(pool: Path, out: Path, workers: int, extra: list[str]) -> dict:
         "per_item_pass_images_per_second": summary["images_per_second"],
         "per_item_pass_seconds": p1["seconds"],
         "engine_startup_seconds": p1.get("startup_seconds"),  # workers forked, kernels loaded
+        "engine_shutdown_seconds": p1.get("shutdown_seconds"),  # workers stopped
         "whole_run_seconds": round(wall, 3),
         "whole_run_images_per_second": round(summary["input"] / wall, 1),
         "stage_cpu_seconds": summary["stage_cpu_seconds"],
@@ -201,6 +209,12 @@ def main() -> None:
         "--world-small", type=Path, default=None, help="world pool for the RSS check"
     )
     parser.add_argument("--world-large", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="another checkout's src: its funnel runs too, alternated, against its own bound",
+    )
     args = parser.parse_args()
     result: dict = {
         "benchmark": "curate_speed",
@@ -219,17 +233,17 @@ def main() -> None:
         for label, side in (("768x512", 768), ("2048x1365", 2048)):
             folder = tmp_path / label
             paths = make_pool(args.kodak, folder, side, args.variants)
-            bounds, runs, cvs = [], [], []
+            bounds, runs, cvs, baseline = [], [], [], []
+            extra = ["--set", "select.top_k=20"]
             for _ in range(args.repeats):  # alternated, so load from other jobs hits all alike
                 bounds.append(decode_bound(paths, args.workers, repeat=2))
-                runs.append(
-                    funnel(
-                        folder,
-                        tmp_path / f"run-{label}",
-                        args.workers,
-                        ["--set", "select.top_k=20"],
-                    )  # fmt: skip
-                )
+                runs.append(funnel(folder, tmp_path / f"run-{label}", args.workers, extra))
+                if args.baseline_src is not None:
+                    bound_b = decode_bound(paths, args.workers, repeat=2)["images_per_second"]
+                    run_b = funnel(
+                        folder, tmp_path / f"base-{label}", args.workers, extra, args.baseline_src
+                    )
+                    baseline.append(run_b["per_item_pass_images_per_second"] / bound_b)
                 if side == 768:
                     cvs.append(cleanvision_rate(folder))
             bound = max(bounds, key=lambda b: b["images_per_second"])
@@ -254,6 +268,12 @@ def main() -> None:
                     r["per_item_pass_images_per_second"] for r in runs
                 ],
             }
+            if baseline:
+                entry["baseline_src"] = str(args.baseline_src)
+                entry["baseline_over_decode_bound_each_repeat"] = [round(x, 3) for x in baseline]
+                entry["baseline_over_decode_bound_median_of_repeats"] = round(
+                    statistics.median(baseline), 3
+                )
             if side == 768:
                 cv = max(cvs, key=lambda c: c.get("images_per_second", 0.0))
                 entry["cleanvision"] = cv

@@ -208,3 +208,22 @@ def test_a_worker_that_fails_to_start_raises_its_own_error(monkeypatch):
 def test_the_pass_time_leaves_out_the_engine_start_up(reference):
     pass1 = json.loads((reference / "summary.json").read_text())["pass1"]
     assert pass1["workers"] == 2 and pass1["startup_seconds"] > 0 and pass1["seconds"] > 0
+
+
+def test_the_pass_time_leaves_out_stopping_the_engine(pool, tmp_path, monkeypatch):
+    from photogenic.curate.config import CurateConfig
+    from photogenic.curate.engines.local import LocalEngine
+    from photogenic.curate.funnel import measure_pass
+
+    close = LocalEngine.close
+
+    def slow_close(self):
+        time.sleep(1.0)
+        close(self)
+
+    monkeypatch.setattr(LocalEngine, "close", slow_close)
+    config = CurateConfig()
+    config.ocr.enabled = config.offensive.enabled = False
+    pass1 = measure_pass(str(pool), tmp_path / "run", config, workers=1, progress=False)
+    assert pass1["processed_items"] == pass1["items"] > 0
+    assert pass1["shutdown_seconds"] >= 1.0 > pass1["seconds"] > 0

@@ -141,10 +141,12 @@ def measure_pass(
             write_shard(shard_path(out, number), meta, result["records"])
             counts["processed_items"] += meta["n"]
             bar.update(meta["n"])
+        counts["seconds"] = round(time.perf_counter() - start, 3)
     finally:
         bar.close()
+        stop = time.perf_counter()
         runner.close()
-    counts["seconds"] = round(time.perf_counter() - start, 3)
+        counts["shutdown_seconds"] = round(time.perf_counter() - stop, 3)  # nor is stopping them
     counts["engine"] = engine
     counts["workers"] = getattr(runner, "workers", workers)
     return counts

@@ -16,6 +16,7 @@ from typing import Any
 from photogenic.data.item import Item
 
 SHARDS = "shards"
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every record
 
 
 def shard_path(out: Path, number: int) -> Path:
@@ -52,9 +53,9 @@ def write_shard(path: Path, meta: dict[str, Any], records: list[dict[str, Any]])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(meta, ensure_ascii=False) + "\n")
+        f.write(_encode(meta) + "\n")
         for row in records:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(_encode(row) + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
