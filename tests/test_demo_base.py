@@ -65,6 +65,24 @@ def test_rebuild_base_installs_a_half_precision_emu_model(tmp_path: Path) -> Non
     assert {"hill", "star", "red"} <= set(world_vocabulary())
 
 
+def test_rebuild_base_can_pretrain_on_an_installed_bases_autoencoder(tmp_path: Path) -> None:
+    first = build_base(_toy_config(), tmp_path / "work", tmp_path / "installed", progress=False)
+    config = _toy_config()
+    config.autoencoder_from = str(tmp_path / "installed")
+    config.anneal.loop.max_steps = 0
+    record = build_base(config, tmp_path / "again", tmp_path / "wide", progress=False)
+    assert not (tmp_path / "again" / "autoencoder").exists()  # no autoencoder trained
+    assert record["autoencoder"] == {**first["autoencoder"], "from": str(tmp_path / "installed")}
+    name = Path("vae") / "diffusion_pytorch_model.safetensors"
+    source = load_file(tmp_path / "installed" / name)
+    rebuilt = load_file(tmp_path / "wide" / name)
+    assert source.keys() == rebuilt.keys()
+    assert all(torch.equal(source[k], rebuilt[k]) for k in source)
+    config.autoencoder_from = str(tmp_path / "nowhere")
+    with pytest.raises(PhotogenicError, match="autoencoder_from: .*nowhere is not an installed"):
+        build_base(config, tmp_path / "third", tmp_path / "x", progress=False)
+
+
 def test_demo_tunes_the_shipped_base_at_its_native_resolution() -> None:
     from photogenic.demo.base import BASE_DIR
     from photogenic.demo.tuning import demo_tune_config

@@ -2,7 +2,8 @@
 
 1. A world pool of its own (a different seed from the demo's pool: the base never sees the demo's
    images), standing in for web-scale pretraining data — every quality, not only needles.
-2. The 16-channel Fourier autoencoder, trained on that pool through the single loop.
+2. The 16-channel Fourier autoencoder, trained on that pool through the single loop (or taken
+   from an installed base, ``autoencoder_from``, when only the U-Net is to change).
 3. A random Emu-style U-Net + CLIP + T5 (world vocabulary tokenizer) on that autoencoder,
    pretrained on the whole pool at a constant learning rate (noise offset 0.02, the paper's last
    pre-training stage), saved in half precision as ``WORK/stage1``.
@@ -127,6 +128,9 @@ class BaseBuildConfig:
     pretrain: TrainConfig = field(default_factory=pretrain_config)
     anneal: TrainConfig = field(default_factory=anneal_config)
     anneal_schedule: NoiseScheduleSwitch = field(default_factory=_anneal_schedule)
+    # an installed base (e.g. photogenic/assets/demo-base) whose autoencoder the U-Net is pretrained
+    # on, instead of training one; "" trains it
+    autoencoder_from: str = ""
 
 
 def world_vocabulary(n: int = 5000) -> list[str]:
@@ -194,25 +198,39 @@ def _pretrain(
     config: BaseBuildConfig, pool: Path, work: Path, stage1: Path, progress: bool
 ) -> None:
     """Autoencoder, random U-Net and text encoders, pretraining; ``stage1`` in half precision."""
-    ae_run = work / "autoencoder"
-    ae_summary = train_autoencoder(config.autoencoder, [pool], ae_run, progress=progress)
+    ae_record, ae_model = _autoencoder(config, pool, work, progress)
     random_base = work / "random-base"
     if not (random_base / "model_index.json").is_file():
         spec = config.unet
         spec.vocabulary = world_vocabulary()
         FAMILIES.get("emu")().build_random(random_base, spec, seed=0)
         shutil.rmtree(random_base / "vae")
-        load_autoencoder(ae_run / "model").save_pretrained(random_base / "vae")
+        load_autoencoder(ae_model).to(torch.float32).save_pretrained(random_base / "vae")
     pretrain = work / "pretrain"
     summary = train_model(config.pretrain, random_base, pool, pretrain, progress=progress)
-    record = {
-        "autoencoder": {
-            k: ae_summary[k] for k in ("steps", "validation_psnr", "stopped_early", "validations")
-        },
-        "pretrain": _summary(summary),
-    }
+    record = {"autoencoder": ae_record, "pretrain": _summary(summary)}
     _install_half_precision(pretrain / "model", stage1)
     (stage1 / "build.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _autoencoder(
+    config: BaseBuildConfig, pool: Path, work: Path, progress: bool
+) -> tuple[dict[str, Any], Path]:
+    """The autoencoder's build record and model folder: trained in ``work/autoencoder``, or the
+    ``vae`` of the installed base ``config.autoencoder_from`` (its record says where from)."""
+    if config.autoencoder_from:
+        source = Path(config.autoencoder_from)
+        if not (source / "vae" / "config.json").is_file():
+            raise PhotogenicError(
+                f"autoencoder_from: {source} is not an installed base (no vae/config.json)"
+            )
+        built = source / "build.json"
+        record = json.loads(built.read_text()).get("autoencoder", {}) if built.is_file() else {}
+        return {**record, "from": str(source)}, source / "vae"
+    ae_run = work / "autoencoder"
+    summary = train_autoencoder(config.autoencoder, [pool], ae_run, progress=progress)
+    keys = ("steps", "validation_psnr", "stopped_early", "validations")
+    return {k: summary[k] for k in keys}, ae_run / "model"
 
 
 def _summary(summary: dict[str, Any]) -> dict[str, Any]:
