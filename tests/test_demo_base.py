@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from diffusers import DiffusionPipeline
 from safetensors.torch import load_file
 
@@ -81,6 +82,24 @@ def test_rebuild_base_can_pretrain_on_an_installed_bases_autoencoder(tmp_path: P
     config.autoencoder_from = str(tmp_path / "nowhere")
     with pytest.raises(PhotogenicError, match="autoencoder_from: .*nowhere is not an installed"):
         build_base(config, tmp_path / "third", tmp_path / "x", progress=False)
+
+
+def test_rebuild_base_installs_where_install_to_says(tmp_path: Path, capsys, monkeypatch) -> None:
+    from photogenic.cli.main import main
+    from photogenic.config import to_dict
+
+    shipped = tmp_path / "shipped"  # stands in for the package's base, which must stay as it is
+    monkeypatch.setattr("photogenic.demo.base.BASE_DIR", shipped)
+    monkeypatch.setattr(build_base, "__defaults__", (shipped, True))  # (target, progress)
+    config = _toy_config()
+    config.anneal.loop.max_steps = 0
+    config.install_to = str(tmp_path / "mine")
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(to_dict(config)))
+    args = ["demo", "--rebuild-base", "--out", str(tmp_path / "work")]
+    assert main([*args, "--config", str(tmp_path / "base.yaml")]) == 0
+    assert f"installed the demo base at {tmp_path / 'mine'}" in capsys.readouterr().out
+    assert isinstance(DiffusionPipeline.from_pretrained(tmp_path / "mine"), EmuPipeline)
+    assert not shipped.exists()  # the shipped base is left alone
 
 
 def test_demo_tunes_the_shipped_base_at_its_native_resolution() -> None:

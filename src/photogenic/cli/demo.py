@@ -21,7 +21,8 @@ from photogenic.cli.common import config_options, recorded_run, resolve_config
 @click.option(
     "--rebuild-base",
     is_flag=True,
-    help="Rebuild the shipped tiny base model instead (hours on a 2-core CPU; resumable).",
+    help="Rebuild the shipped tiny base model instead (hours on a 2-core CPU; resumable; "
+    "installed over the shipped one unless --set install_to=DIR).",
 )
 @click.option(
     "--rebuild-judges",
@@ -66,11 +67,14 @@ def demo(
 
 
 def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
-    from photogenic.demo.base import BaseBuildConfig, build_base
+    from photogenic.demo.base import BASE_DIR, BaseBuildConfig, build_base
 
     config = resolve_config(BaseBuildConfig, config_path, overrides)
-    record = recorded_run(out, "demo --rebuild-base", config, lambda: build_base(config, out))
-    click.echo(f"installed the demo base ({record['size_mb']} MB)")
+    target = Path(config.install_to) if config.install_to else BASE_DIR
+    record = recorded_run(
+        out, "demo --rebuild-base", config, lambda: build_base(config, out, target)
+    )
+    click.echo(f"installed the demo base at {target} ({record['size_mb']} MB)")
 
 
 def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:

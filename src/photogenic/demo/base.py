@@ -131,6 +131,8 @@ class BaseBuildConfig:
     # an installed base (e.g. photogenic/assets/demo-base) whose autoencoder the U-Net is pretrained
     # on, instead of training one; "" trains it
     autoencoder_from: str = ""
+    # where the built base is installed; "" replaces the shipped one (photogenic/assets/demo-base)
+    install_to: str = ""
 
 
 def world_vocabulary(n: int = 5000) -> list[str]:
