@@ -90,7 +90,6 @@ def test_rebuild_base_installs_where_install_to_says(tmp_path: Path, capsys, mon
 
     shipped = tmp_path / "shipped"  # stands in for the package's base, which must stay as it is
     monkeypatch.setattr("photogenic.demo.base.BASE_DIR", shipped)
-    monkeypatch.setattr(build_base, "__defaults__", (shipped, True))  # (target, progress)
     config = _toy_config()
     config.anneal.loop.max_steps = 0
     config.install_to = str(tmp_path / "mine")

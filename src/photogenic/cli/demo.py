@@ -67,14 +67,11 @@ def demo(
 
 
 def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
-    from photogenic.demo.base import BASE_DIR, BaseBuildConfig, build_base
+    from photogenic.demo.base import BaseBuildConfig, build_base, install_target
 
     config = resolve_config(BaseBuildConfig, config_path, overrides)
-    target = Path(config.install_to) if config.install_to else BASE_DIR
-    record = recorded_run(
-        out, "demo --rebuild-base", config, lambda: build_base(config, out, target)
-    )
-    click.echo(f"installed the demo base at {target} ({record['size_mb']} MB)")
+    record = recorded_run(out, "demo --rebuild-base", config, lambda: build_base(config, out))
+    click.echo(f"installed the demo base at {install_target(config)} ({record['size_mb']} MB)")
 
 
 def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:

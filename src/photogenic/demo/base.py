@@ -143,10 +143,17 @@ def world_vocabulary(n: int = 5000) -> list[str]:
     return sorted(words)
 
 
+def install_target(config: BaseBuildConfig) -> Path:
+    """Where ``build_base`` installs: ``config.install_to``, or the shipped base's folder."""
+    return Path(config.install_to) if config.install_to else BASE_DIR
+
+
 def build_base(
-    config: BaseBuildConfig, work: Path, target: Path = BASE_DIR, progress: bool = True
+    config: BaseBuildConfig, work: Path, target: Path | None = None, progress: bool = True
 ) -> dict[str, Any]:
-    """Rebuild the demo base in ``work`` (resumable step by step) and install it at ``target``."""
+    """Rebuild the demo base in ``work`` (resumable step by step) and install it at ``target``
+    (by default :func:`install_target`)."""
+    target = target or install_target(config)
     pool = work / "pool"
     make_world(
         pool,
