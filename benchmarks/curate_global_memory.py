@@ -16,7 +16,6 @@ tree, e.g. a ``git worktree`` of an older commit) on the same files in the same 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -25,6 +24,8 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+
+from photogenic.curate.hashing import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = """
@@ -83,8 +84,8 @@ def write_shards(source: Path, out: Path, size: int, shard_size: int = 256) -> N
         row = dict(records[record])
         mask = masks.setdefault(copy, rng.getrandbits(64) if copy else 0)
         values = dict(row["values"])
-        if "sha256" in values:
-            values["sha256"] = hashlib.sha256(f"{values['sha256']}{copy}".encode()).hexdigest()
+        if "content_hash" in values:
+            values["content_hash"] = content_hash(f"{values['content_hash']}{copy}".encode())
         if "phash" in values:
             values["phash"] = f"{int(values['phash'], 16) ^ mask:016x}"
         row.update(i=index, id=f"{row['id']}-{copy}", values=values)

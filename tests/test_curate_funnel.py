@@ -119,6 +119,16 @@ def test_a_run_resumes_with_other_workers_but_not_another_config(pool, reference
     assert "different config" in capsys.readouterr().err
 
 
+def test_a_run_of_another_records_format_is_not_resumed(pool, reference, tmp_path, capsys):
+    out = tmp_path / "older"
+    shutil.copytree(reference, out)
+    params = json.loads((out / "curate.json").read_text())
+    del params["format"]  # as written before the shard records named their content hash
+    (out / "curate.json").write_text(json.dumps(params))
+    assert _run(pool, out, "--workers", "1") == 2
+    assert "different format" in capsys.readouterr().err
+
+
 def test_killed_run_resumes_to_the_same_outputs(pool, reference, tmp_path):
     out = tmp_path / "killed"
     args = [sys.executable, "-m", "photogenic.cli.main", "curate", "run", "--input", str(pool)]

@@ -1,6 +1,5 @@
 """The global stages on the on-disk table: dedup groups, balance and select, lookups by index."""
 
-import hashlib
 import math
 
 import numpy as np
@@ -10,7 +9,7 @@ from PIL import Image
 from photogenic.curate.config import CurateConfig
 from photogenic.curate.decide import decide
 from photogenic.curate.globaltable import GlobalTable, OrderedLookup
-from photogenic.curate.hashing import color_grid, phash
+from photogenic.curate.hashing import color_grid, content_hash, phash
 from photogenic.curate.stages.balance import concept_cap
 from photogenic.curate.stages.dedup import find_duplicates, near_pairs
 
@@ -22,7 +21,7 @@ def make_table(tmp_path, hashes, sha=None, score=None, pixels=None, colors=None,
     table = GlobalTable(tmp_path / "global.sqlite", memory_mb)
     for r in range(n):
         values = {
-            "sha256": hashlib.sha256(str(sha[r] if sha is not None else r).encode()).hexdigest(),
+            "content_hash": content_hash(str(sha[r] if sha is not None else r).encode()),
             "phash": f"{int(hashes[r]):016x}",
             "width": int(pixels[r]) if pixels is not None else 10,
             "height": 1,

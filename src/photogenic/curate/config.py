@@ -40,7 +40,7 @@ class CaptionConfig:
 
 @dataclass
 class DedupConfig:
-    """Stage 3: exact (SHA-256 of the bytes) and near (perceptual hash) duplicates."""
+    """Stage 3: exact (XXH3-128 of the bytes) and near (perceptual hash) duplicates."""
 
     enabled: bool = True
     exact: bool = True

@@ -48,6 +48,9 @@ KEPT_COLUMNS = ("photogenic_score", "clip_score", "aesthetic_score", "concept")
 
 
 EXECUTION_KEYS = ("workers", "micro_batch")  # how the work is spread, not what it computes
+# the shard records' format: shards written by another format are not resumed into this one
+# (2: the exact-duplicate hash is ``content_hash``, XXH3-128, where it was ``sha256``)
+RECORDS_FORMAT = 2
 
 
 def check_run_dir(out: Path, input_path: str, config: CurateConfig, mode: str) -> None:
@@ -59,6 +62,7 @@ def check_run_dir(out: Path, input_path: str, config: CurateConfig, mode: str) -
     payload = json.dumps(settings, sort_keys=True, default=str)
     params = {
         "mode": mode,
+        "format": RECORDS_FORMAT,
         "input": str(Path(input_path).resolve()),
         "config_sha256": hashlib.sha256(payload.encode()).hexdigest(),
     }

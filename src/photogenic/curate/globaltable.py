@@ -1,7 +1,7 @@
 """The global stages' table on disk: one SQLite file, so memory does not grow with the pool.
 
 Rows are the items that reached the global stages (dedup, balance, select): row number ``r`` in
-input order, input index, id, SHA-256, perceptual hash, colour grid, the two scores, size, concept
+input order, input index, id, content hash, perceptual hash, colour grid, the two scores, size, concept
 and a later per-item verdict. They are appended in batches; the stages run as SQL on the file with
 a page cache of ``memory_mb`` (sorts beyond it spill to temporary files), and results are read
 back a batch at a time. Two functions are registered for the SQL: ``hamming(a, b)`` (bits that
@@ -21,7 +21,7 @@ from typing import Any
 BATCH = 8192  # rows held in Python before they go to the file, and rows read back at once
 MASK = (1 << 64) - 1
 COLUMNS = (
-    "r INTEGER PRIMARY KEY, idx INTEGER, id TEXT, sha BLOB, phash INTEGER, colors BLOB, "
+    "r INTEGER PRIMARY KEY, idx INTEGER, id TEXT, digest BLOB, phash INTEGER, colors BLOB, "
     "dedup_score REAL, select_score REAL, pixels INTEGER, concept TEXT, later TEXT"
 )  # phash is stored as a signed 64-bit integer; missing scores are NULL (ranked last)
 
@@ -85,7 +85,7 @@ class GlobalTable:
                 self._count,
                 row["i"],
                 row["id"],
-                _fixed(values.get("sha256"), 32),
+                _fixed(values.get("content_hash"), 16),
                 _signed(int(values.get("phash", "0"), 16)),
                 _fixed(values.get("color_grid"), 48),
                 _score(dedup_score),

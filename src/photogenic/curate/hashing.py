@@ -1,4 +1,4 @@
-"""Content hashes for duplicate detection: SHA-256 of the bytes, perceptual hashes of the pixels.
+"""Content hashes for duplicate detection: XXH3-128 of the bytes, perceptual hashes of the pixels.
 
 Perceptual hashes are 64-bit integers; two images are near copies when the Hamming distance of
 their hashes is small. ``phash`` (Zauner 2010): the 8×8 lowest frequencies of the 2-D DCT of a
@@ -10,16 +10,18 @@ scenes of different colours apart.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import xxhash
 from PIL import Image
 
 
-def sha256(data: bytes) -> str:
-    """Hex SHA-256 of the encoded bytes (exact copies share it)."""
-    return hashlib.sha256(data).hexdigest()
+def content_hash(data: bytes) -> str:
+    """Hex XXH3-128 of the encoded bytes: exact copies share it. Not cryptographic (a forged
+    collision is possible, a chance one is not: 2⁻⁶⁴ for 2³² images), and about 50 times faster
+    than SHA-256, whose 0.05 ms per 150 KB photo was 3 % of the funnel's time per image."""
+    return xxhash.xxh3_128_hexdigest(data)
 
 
 def _dct_matrix(n: int) -> np.ndarray:

@@ -123,7 +123,7 @@ def _scan(out: Path, n_shards: int, table: GlobalTable) -> dict[str, str]:
                     types[key] = "text"
                 else:
                     types.setdefault(key, "num")
-            if "sha256" not in values:
+            if "content_hash" not in values:
                 continue
             score = values.get("photogenic_score")
             dedup_score = float(score) if score is not None else np.nan

@@ -1,6 +1,6 @@
 """Stage 3: exact and near duplicates; each group keeps its best-scoring copy.
 
-Exact copies share the SHA-256 of their bytes. Near copies have perceptual hashes within
+Exact copies share the content hash (XXH3-128) of their bytes. Near copies have perceptual hashes within
 ``max_distance`` bits; candidate pairs come from multi-index hashing (split the 64 bits into
 ``max_distance + 1`` bands: two hashes that close agree on at least one band, by pigeonhole), so the
 search is far below all pairs; a pair also needs close colour grids (``max_color_distance``),
@@ -144,14 +144,14 @@ def find_duplicates(
     if exact:
         table.execute(
             "INSERT INTO edges SELECT first, r FROM "
-            "(SELECT r, min(r) OVER (PARTITION BY sha) AS first FROM t) WHERE r <> first"
+            "(SELECT r, min(r) OVER (PARTITION BY digest) AS first FROM t) WHERE r <> first"
         )
     if near:
         near_pairs(table, max_distance, max_color_distance)
     _components(table)
-    same = "x.sha = y.sha" if exact else "0"
+    same = "x.digest = y.digest" if exact else "0"
     table.execute(
-        "CREATE TABLE grp AS SELECT t.r, lab.lab AS root, t.sha, t.phash, t.id, "
+        "CREATE TABLE grp AS SELECT t.r, lab.lab AS root, t.digest, t.phash, t.id, "
         "row_number() OVER (PARTITION BY lab.lab "
         "ORDER BY t.dedup_score DESC NULLS LAST, t.pixels DESC, t.r) AS pos "
         "FROM lab JOIN t ON t.r = lab.node"

@@ -38,7 +38,7 @@ class SizeStage(ItemStage):
                 bytes=len(loaded.data),
             )
             if self.config.dedup.enabled or ctx.measure_only:
-                ctx.values["sha256"] = hashing.sha256(loaded.data)
+                ctx.values["content_hash"] = hashing.content_hash(loaded.data)
                 small = loaded.small(self.config.photogenic.composition_side)
                 ctx.values["phash"] = f"{hash_fn(small):016x}"
                 ctx.values["color_grid"] = hashing.color_grid(small)
