@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import tracemalloc
+import subprocess
+import sys
 from pathlib import Path
 
-from photogenic.data import METADATA, open_dataset
+from photogenic.data import METADATA
 from photogenic.data.names import NameSet, walk_files
 
 
@@ -27,16 +28,24 @@ def test_walk_files_skips_hidden_entries(tmp_path: Path) -> None:
     assert sorted(walk_files(tmp_path)) == ["a.png", "sub/b.jpg"]
 
 
+# in a fresh interpreter: threads other tests leave behind (Ray's) would allocate into the trace
+_READ_AND_TRACE = """
+import sys, tracemalloc
+from photogenic.data import open_dataset
+tracemalloc.start()
+count = sum(1 for item in open_dataset(sys.argv[1]) if item.error == "file_missing")
+print(count, tracemalloc.get_traced_memory()[1])
+"""
+
+
 def _peak_python_memory_reading(root: Path, rows: int) -> int:
     root.mkdir()
     with open(root / METADATA, "w") as f:
         for i in range(rows):
             f.write(json.dumps({"file_name": f"images/{i:09d}-some-long-name.png", "text": "t"}))
             f.write("\n")
-    tracemalloc.start()
-    count = sum(1 for item in open_dataset(root) if item.error == "file_missing")
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    child = [sys.executable, "-c", _READ_AND_TRACE, str(root)]
+    count, peak = map(int, subprocess.run(child, capture_output=True, check=True).stdout.split())
     assert count == rows
     return peak
 

@@ -8,13 +8,16 @@ names seen are kept in a temporary SQLite file (``NameSet``), so memory stays fl
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import orjson
+
 from photogenic.data import reasons
 from photogenic.data.formats import is_image_name
-from photogenic.data.item import Item, is_safe_relative, stem_id
+from photogenic.data.item import Item, is_plain_name, is_safe_relative, stem_id
 from photogenic.data.names import NameSet, walk_files
 from photogenic.data.writer import METADATA
 from photogenic.errors import PhotogenicError
@@ -67,6 +70,12 @@ def _rows(root: Path, meta: Path, listed: NameSet) -> Iterator[Item]:
 
 
 def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str]:
+    try:  # orjson reads the common row 5 times faster; json names what is wrong with the others
+        row = orjson.loads(raw)
+        if isinstance(row, dict):
+            return row, ""
+    except orjson.JSONDecodeError:
+        pass
     try:
         row = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -78,8 +87,11 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str]:
     return row, ""
 
 
+_HERE = Path(".")
+
+
 def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed: NameSet) -> Item:
-    source = str(root / where)
+    source = os.path.join(root, where)
     file_name = row.get("file_name")
     if not isinstance(file_name, str) or not file_name:
         detail = f"{where}: no 'file_name' string in the row"
@@ -89,8 +101,11 @@ def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed:
     if not is_safe_relative(file_name):
         detail = f"{where}: file_name {file_name!r} points outside the dataset"
         return Item(where, file_name, None, columns, reasons.UNSAFE_PATH, detail, source)
-    name = (PurePosixPath(prefix.as_posix()) / file_name.replace("\\", "/")).as_posix()
-    name = name.removeprefix("./")
+    if is_plain_name(file_name):  # what pathlib would make of it, without pathlib
+        name = file_name if prefix == _HERE else f"{prefix.as_posix()}/{file_name}"
+    else:
+        name = (PurePosixPath(prefix.as_posix()) / file_name.replace("\\", "/")).as_posix()
+        name = name.removeprefix("./")
     path = root / name
     item = Item(
         stem_id(name),
@@ -104,7 +119,7 @@ def _row_item(root: Path, prefix: Path, row: dict[str, Any], where: str, listed:
         item.error, item.detail = reasons.DUPLICATE_FILE_NAME, f"{where}: {name} is listed twice"
         item.id = where
         return item
-    if not path.is_file():
+    if not os.path.isfile(path):
         item.error, item.detail = reasons.FILE_MISSING, f"{where}: {name} does not exist"
     elif not isinstance(text, str):
         item.error, item.detail = reasons.CAPTION_MISSING, f"{where}: no 'text' string in the row"

@@ -57,13 +57,30 @@ class Item:
         return decode_image(self.path, **kwargs)
 
 
+def is_plain_name(name: str) -> bool:
+    """True for a relative POSIX name that ``PurePosixPath`` keeps as it is (no empty, ``.`` or
+    ``..`` part, no backslash): the common case, which the helpers below take without pathlib."""
+    return bool(name) and "\\" not in name and all(p not in _ODD_PARTS for p in name.split("/"))
+
+
+_ODD_PARTS = ("", ".", "..")
+
+
 def stem_id(file_name: str) -> str:
     """The id of a file name: its relative path without the extension."""
+    if is_plain_name(file_name):  # pathlib's rule: a suffix is a last dot, not first, not final
+        base = file_name[file_name.rfind("/") + 1 :]
+        dot = base.rfind(".")
+        return (
+            file_name[: len(file_name) - len(base) + dot] if 0 < dot < len(base) - 1 else file_name
+        )
     return str(PurePosixPath(file_name).with_suffix(""))
 
 
 def is_safe_relative(name: str) -> bool:
     """True when ``name`` is a non-empty relative path that stays inside its folder."""
+    if is_plain_name(name):
+        return True
     rel = PurePosixPath(name.replace("\\", "/"))
     return bool(name) and not rel.is_absolute() and ".." not in rel.parts and bool(rel.parts)
 

@@ -70,7 +70,8 @@ class NameSet:
 def walk_files(root: Path) -> Iterator[str]:
     """Every file below ``root`` as a POSIX path relative to it, streamed (``os.scandir``),
     skipping hidden files and folders (names starting with a dot)."""
-    stack = [root]
+    base = os.path.join(str(root), "")  # entry paths start with it: cut it off, no pathlib
+    stack = [base]
     while stack:
         folder = stack.pop()
         with os.scandir(folder) as entries:
@@ -78,6 +79,7 @@ def walk_files(root: Path) -> Iterator[str]:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append(os.path.join(entry.path, ""))
                 elif entry.is_file():
-                    yield Path(entry.path).relative_to(root).as_posix()
+                    rel = entry.path[len(base) :]
+                    yield rel if os.sep == "/" else rel.replace(os.sep, "/")
