@@ -13,7 +13,10 @@ repeats' paired ratios, funnel over the bound measured just before it):
   learned scorers off), images/s of the per-item pass (like the decode bound's, without starting
   the worker processes, which is reported beside it) and of the whole run,
 - ``cleanvision``: cleanvision's default ``find_issues`` on the 768×512 pool (if installed),
-- the model stages separately (OCR text detection, nudenet), images/s on one process,
+- the model stages separately, images/s on one process: OCR text detection, nudenet, and the
+  learned scorers on CLIPs of the released sizes with random weights (the CLIP score on
+  ViT-B/32, the aesthetic MLP on ViT-L/14; no weights can be downloaded here, and a forward
+  pass costs the same whatever they are),
 - peak memory (RSS, the driver and each worker) of the funnel on a small and a larger world pool,
   beside that of the CLI doing nothing (``curate --help``), which the imports alone set.
 
@@ -169,19 +172,86 @@ def cleanvision_rate(folder: Path) -> dict:
     }
 
 
+# the released CLIP sizes the learned scorers are used with (transformers' config names)
+CLIP_SIZES = {
+    "ViT-B/32": {
+        "vision": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+                   "num_attention_heads": 12, "patch_size": 32, "image_size": 224},
+        "text": {"hidden_size": 512, "intermediate_size": 2048, "num_hidden_layers": 12,
+                 "num_attention_heads": 8},
+        "projection_dim": 512,
+    },
+    "ViT-L/14": {  # the LAION aesthetic predictor's backbone
+        "vision": {"hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24,
+                   "num_attention_heads": 16, "patch_size": 14, "image_size": 224},
+        "text": {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+                 "num_attention_heads": 12},
+        "projection_dim": 768,
+    },
+}  # fmt: skip
+
+
+def random_clip(folder: Path, size: str, words: list[str]) -> Path:
+    """A CLIP of a released size with random weights (a forward pass costs the same whatever the
+    weights), a word-level tokenizer of ``words`` and the 224 px image processor, saved locally;
+    no download."""
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    from photogenic.train.families.tokenizer import build_clip_tokenizer
+
+    tokenizer = build_clip_tokenizer(words, model_max_length=77)
+    spec = CLIP_SIZES[size]
+    text = {
+        **spec["text"],
+        "vocab_size": len(tokenizer),
+        "max_position_embeddings": 77,
+        "bos_token_id": tokenizer.bos_token_id,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
+    config = CLIPConfig(
+        text_config=text, vision_config=spec["vision"], projection_dim=spec["projection_dim"]
+    )
+    torch.manual_seed(0)
+    CLIPModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    CLIPImageProcessor().save_pretrained(folder)  # shortest side 224, centre crop 224
+    return folder
+
+
 def model_stage_rates(folder: Path, n: int = 24) -> dict:
-    """Images/s of the model stages on one process (OCR detection at 640 px, nudenet at 320 px)."""
+    """Images/s of the model stages on one process: OCR detection at 640 px, nudenet at 320 px,
+    and the learned scorers on CLIPs of released sizes with random weights (``random_clip``):
+    the CLIP score on ViT-B/32, the aesthetic MLP on ViT-L/14."""
+    import torch
+
+    from photogenic.config import from_dict
     from photogenic.curate.config import CurateConfig
     from photogenic.curate.worker import config_payload, run_shard
     from photogenic.data import open_dataset
+    from photogenic.models.aesthetic import AestheticMLP
 
     items = list(open_dataset(folder))[:n]
+    models = folder.parent / "models"
+    words = sorted({w for item in items for w in (item.text or "").split()})
+    b32 = random_clip(models / "b32", "ViT-B/32", words)
+    l14 = random_clip(models / "l14", "ViT-L/14", words)
+    torch.save(
+        AestheticMLP(CLIP_SIZES["ViT-L/14"]["projection_dim"]).state_dict(), models / "head.pt"
+    )
+    stages = {
+        "ocr": {"ocr": {"enabled": True}},
+        "offensive": {"offensive": {"enabled": True}},
+        "clip_score": {"clip_score": {"model": str(b32), "min_score": -1000.0}},
+        "aesthetic": {
+            "aesthetic": {"model": str(l14), "head": str(models / "head.pt"), "min_score": -1000.0}
+        },
+    }
     out = {}
-    for stage in ("ocr", "offensive"):
-        cfg = CurateConfig()
-        for other in ("ocr", "offensive"):
-            getattr(cfg, other).enabled = other == stage
-        payload = config_payload(cfg)
+    for stage, section in stages.items():
+        base = {"ocr": {"enabled": False}, "offensive": {"enabled": False}}
+        payload = config_payload(from_dict(CurateConfig, {**base, **section}))
         run_shard(payload, list(enumerate(items[:2])))  # load the model
         start = time.perf_counter()
         result = run_shard(payload, list(enumerate(items)))
@@ -193,6 +263,8 @@ def model_stage_rates(folder: Path, n: int = 24) -> dict:
             "stage_images_per_second_1_core": round(len(items) / secs, 2) if secs else None,
             "all_stages_seconds": round(seconds, 3),
         }
+    out["clip_score"]["model"] = "ViT-B/32 size, random weights"
+    out["aesthetic"]["model"] = "ViT-L/14 size, random weights, LAION-style MLP head"
     return out
 
 
