@@ -14,6 +14,7 @@ import pytest
 from bad_images import BAD, CASES, encode, noise
 
 from photogenic.cli.main import main
+from photogenic.curate.funnel import RECORDS_FORMAT
 from photogenic.data import open_dataset
 from photogenic.world import WorldConfig, make_world
 
@@ -119,14 +120,20 @@ def test_a_run_resumes_with_other_workers_but_not_another_config(pool, reference
     assert "different config" in capsys.readouterr().err
 
 
-def test_a_run_of_another_records_format_is_not_resumed(pool, reference, tmp_path, capsys):
+def test_shards_of_an_older_records_format_are_measured_again(pool, reference, tmp_path, capsys):
     out = tmp_path / "older"
     shutil.copytree(reference, out)
     params = json.loads((out / "curate.json").read_text())
     del params["format"]  # as written before the shard records named their content hash
     (out / "curate.json").write_text(json.dumps(params))
-    assert _run(pool, out, "--workers", "1") == 2
-    assert "different format" in capsys.readouterr().err
+    shard = out / "shards" / "00000.jsonl"
+    shard.write_text(shard.read_text().replace('"content_hash"', '"sha256"'))
+    assert _run(pool, out, "--workers", "1") == 0
+    assert "written by an older photogenic (records format 1, now 2)" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["pass1"]["resumed_shards"] == 0 and summary["pass1"]["shards"] > 0
+    assert _outputs(out) == _outputs(reference)
+    assert json.loads((out / "curate.json").read_text())["format"] == RECORDS_FORMAT
 
 
 def test_killed_run_resumes_to_the_same_outputs(pool, reference, tmp_path):

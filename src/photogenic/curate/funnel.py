@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,7 @@ from photogenic.curate.decide import Decisions, decide
 from photogenic.curate.engines import ENGINES
 from photogenic.curate.globaltable import OrderedLookup
 from photogenic.curate.shards import (
+    SHARDS,
     header,
     iter_shards,
     read_shard,
@@ -48,7 +51,7 @@ KEPT_COLUMNS = ("photogenic_score", "clip_score", "aesthetic_score", "concept")
 
 
 EXECUTION_KEYS = ("workers", "micro_batch")  # how the work is spread, not what it computes
-# the shard records' format: shards written by another format are not resumed into this one
+# the shard records' format: shards written in another format are measured again, not resumed
 # (2: the exact-duplicate hash is ``content_hash``, XXH3-128, where it was ``sha256``)
 RECORDS_FORMAT = 2
 
@@ -57,7 +60,8 @@ def check_run_dir(out: Path, input_path: str, config: CurateConfig, mode: str) -
     """Refuse to resume into a folder made from another input, config or mode; else record them.
 
     How the work is spread (``workers``, ``micro_batch``) gives the same outputs (tested), so a run
-    may resume with other values of those."""
+    may resume with other values of those. Shards that an older photogenic wrote (another
+    ``RECORDS_FORMAT``) are removed, with a notice, and measured again."""
     settings = {k: v for k, v in config_payload(config).items() if k not in EXECUTION_KEYS}
     payload = json.dumps(settings, sort_keys=True, default=str)
     params = {
@@ -73,12 +77,19 @@ def check_run_dir(out: Path, input_path: str, config: CurateConfig, mode: str) -
         except ValueError:
             raise PhotogenicError(f"{path} is not valid JSON; choose an empty --out") from None
         for key, value in params.items():
-            if old.get(key) != value:
+            if key != "format" and old.get(key) != value:
                 raise PhotogenicError(
                     f"{out} holds a curate run with a different {key.replace('_sha256', '')}; "
                     "rerun with the same input and config to resume, or choose another --out"
                 )
-        return
+        if old.get("format") == RECORDS_FORMAT:
+            return
+        shutil.rmtree(Path(out) / SHARDS, ignore_errors=True)
+        print(
+            f"{out}: its shards were written by an older photogenic (records format "
+            f"{old.get('format', 1)}, now {RECORDS_FORMAT}); measuring every item again",
+            file=sys.stderr,
+        )
     Path(out).mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, json.dumps(params, indent=2) + "\n")
 
