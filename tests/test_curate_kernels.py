@@ -132,29 +132,3 @@ def test_colour_measures_match_the_per_pixel_formulas():
             np.testing.assert_allclose(
                 got["dominant_hue_share"], m.dominant_hue_share(img), rtol=1e-5
             )
-
-
-def test_luma_is_pillows_grey_conversion_on_every_colour():
-    from PIL import Image
-
-    from photogenic.curate.load import luma
-
-    every = np.arange(1 << 24, dtype=np.uint32)
-    rgb = np.stack([every >> 16, (every >> 8) & 255, every & 255], axis=1).astype(np.uint8)
-    image = Image.fromarray(rgb.reshape(4096, 4096, 3))
-    assert np.array_equal(luma(image), np.asarray(image.convert("L")))
-    rng = np.random.default_rng(0)
-    for h, w in [(1, 1), (3, 7), (257, 383)]:
-        odd = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
-        assert np.array_equal(luma(odd), np.asarray(odd.convert("L")))
-
-
-def test_luma_of_images_pillow_cannot_export_in_place():
-    from PIL import Image
-
-    from photogenic.curate.load import luma
-
-    rgba = Image.new("RGBA", (9, 4), (250, 10, 99, 7))
-    assert np.array_equal(luma(rgba), np.asarray(rgba.convert("L")))
-    several_blocks = Image.new("RGB", (5000, 4000), (9, 99, 199))  # rows in more than one block
-    assert np.array_equal(luma(several_blocks), np.asarray(several_blocks.convert("L")))

@@ -54,7 +54,7 @@ def measure_image(
     scale: int = 1,
     composition_side: int = 64,
     text_regions: Sequence[np.ndarray] = (),
-    grey: Image.Image | np.ndarray | None = None,
+    grey: Image.Image | None = None,
     small: Image.Image | None = None,
 ) -> dict[str, float]:
     """All measurements of an RGB image decoded at ``1/scale`` of its full resolution.

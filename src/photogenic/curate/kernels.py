@@ -367,29 +367,10 @@ def colour_sums(img, keep, use_keep, luma, hue_bins):  # pragma: no cover - comp
     return n, sums, products, hist, vhist, clipped, sat[:n], hue, weight
 
 
-@njit(cache=True, nogil=True)
-def rgbx_luma(pixels, h, w):  # pragma: no cover - compiled
-    """Pillow's ``convert("L")`` of RGB pixels in Pillow's own 4-byte layout (flat uint8, ``h·w·4``
-    long), as an (h, w) uint8 array: ``(19595 R + 38470 G + 7471 B + 2¹⁵) >> 16``, its fixed-point
-    ITU-R 601 weights (bit-identical on all 2²⁴ colours)."""
-    out = np.empty(h * w, dtype=np.uint8)
-    for p in range(h * w):
-        r, g, b = (
-            np.uint32(pixels[4 * p]),
-            np.uint32(pixels[4 * p + 1]),
-            np.uint32(pixels[4 * p + 2]),
-        )
-        out[p] = (r * np.uint32(19595) + g * np.uint32(38470) + b * np.uint32(7471) + 32768) >> 16
-    return out.reshape(h, w)
-
-
 def warm() -> None:
     """Load (or compile) every kernel in this process, so that worker processes forked from it
     start with them ready instead of each loading them again."""
     luma = np.zeros((12, 12), dtype=np.uint8)
-    exported = np.zeros(16, dtype=np.uint8)
-    exported.flags.writeable = False  # as Pillow's exported pixels come
-    rgbx_luma(exported, 2, 2)
     texture_sums(luma, np.ones((1, 1), dtype=np.bool_), False, 8, 4)
     texture_sums(luma, np.ones((10, 10), dtype=np.bool_), True, 8, 4)
     saliency(np.zeros((4, 4, 3), dtype=np.uint8), 1, 2)
