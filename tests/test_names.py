@@ -57,3 +57,31 @@ def test_reading_an_imagefolder_keeps_python_memory_flat_in_its_size(tmp_path: P
     assert large < small + 1_000_000, (
         f"peak {small / 1e6:.1f} MB at 20K rows, {large / 1e6:.1f} at 80K"
     )
+
+
+def test_name_shortcuts_agree_with_pathlib() -> None:
+    from itertools import product
+    from pathlib import PurePosixPath
+
+    from photogenic.data.item import is_safe_relative, stem_id
+
+    def pathlib_stem(name: str) -> str:
+        return str(PurePosixPath(name).with_suffix(""))
+
+    def pathlib_safe(name: str) -> bool:
+        rel = PurePosixPath(name.replace("\\", "/"))
+        return bool(name) and not rel.is_absolute() and ".." not in rel.parts and bool(rel.parts)
+
+    pieces = ["a", ".", "/", "\\", "b.c", "..", "x.", ".y", "a.b.c", " "]
+    names = ["".join(p) for k in range(1, 5) for p in product(pieces, repeat=k)]
+    for name in names:
+        try:
+            expected: str | None = pathlib_stem(name)
+        except ValueError:  # pathlib refuses a suffix change on an empty name
+            expected = None
+        try:
+            got: str | None = stem_id(name)
+        except ValueError:
+            got = None
+        assert got == expected, name
+        assert is_safe_relative(name) == pathlib_safe(name), name

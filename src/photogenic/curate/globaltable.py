@@ -1,8 +1,8 @@
 """The global stages' table on disk: one SQLite file, so memory does not grow with the pool.
 
 Rows are the items that reached the global stages (dedup, balance, select): row number ``r`` in
-input order, input index, id, content hash, perceptual hash, colour grid, the two scores, size, concept
-and a later per-item verdict. They are appended in batches; the stages run as SQL on the file with
+input order, input index, id, content hash, perceptual hash, colour grid, the two scores, size,
+concept and a later per-item verdict. They are appended in batches; the stages run as SQL on the file with
 a page cache of ``memory_mb`` (sorts beyond it spill to temporary files), and results are read
 back a batch at a time. Two functions are registered for the SQL: ``hamming(a, b)`` (bits that
 differ between two 64-bit hashes) and ``color_distance(a, b)`` (mean absolute difference of two
