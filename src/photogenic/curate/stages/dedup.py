@@ -1,9 +1,9 @@
 """Stage 3: exact and near duplicates; each group keeps its best-scoring copy.
 
 Exact copies share the content hash (XXH3-128) of their bytes. Near copies have perceptual
-hashes within ``max_distance`` bits; candidate pairs come from multi-index hashing (split the 64 bits into
-``max_distance + 1`` bands: two hashes that close agree on at least one band, by pigeonhole), so the
-search is far below all pairs; a pair also needs close colour grids (``max_color_distance``),
+hashes within ``max_distance`` bits; candidate pairs come from multi-index hashing (split the 64
+bits into ``max_distance + 1`` bands: two hashes that close agree on at least one band, by
+pigeonhole), so the search is far below all pairs; a pair also needs close colour grids (``max_color_distance``),
 since a grey hash alone matches look-alike scenes. Groups are the connected components of the
 pairs; the copy kept is the one with the highest score (then more pixels, then the earlier item),
 the others point to it. Everything works on the on-disk :class:`GlobalTable`: each band's rows are
