@@ -5,8 +5,10 @@ python benchmarks/curate_global_memory.py --from /tmp/prof-20000 --sizes 100000 
 
 The per-item pass is the same at any size, so this measures what follows it on synthetic shard
 files: the shard records of a finished world run (``--from``), repeated to each size, each copy
-with its own ids, SHA-256 and perceptual hashes (XOR a random mask per copy, so copies of an item
-are not near duplicates of each other, while each copy keeps the run's near-duplicate structure).
+with its own ids, content hashes (as ``content_hash`` and as the older records' ``sha256``, so a
+baseline of either records format reads the same exact copies) and perceptual hashes (XOR a random
+mask per copy, so copies of an item are not near duplicates of each other, while each copy keeps
+the run's near-duplicate structure).
 A fresh process per size and version reads the shards (``collect``), runs dedup, balance and select
 (``decide``) and looks up every item's verdict in input order, as the outputs pass does. It reports
 its peak RSS above the RSS before ``collect``. ``--baseline-src`` runs another version (a source
@@ -16,6 +18,7 @@ tree, e.g. a ``git worktree`` of an older commit) on the same files in the same 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -24,8 +27,6 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-
-from photogenic.curate.hashing import content_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = """
@@ -84,8 +85,10 @@ def write_shards(source: Path, out: Path, size: int, shard_size: int = 256) -> N
         row = dict(records[record])
         mask = masks.setdefault(copy, rng.getrandbits(64) if copy else 0)
         values = dict(row["values"])
-        if "content_hash" in values:
-            values["content_hash"] = content_hash(f"{values['content_hash']}{copy}".encode())
+        original = values.get("content_hash") or values.get("sha256")
+        if original:  # one digest, in both records formats
+            digest = hashlib.sha256(f"{original}{copy}".encode()).hexdigest()
+            values.update(sha256=digest, content_hash=digest[:32])
         if "phash" in values:
             values["phash"] = f"{int(values['phash'], 16) ^ mask:016x}"
         row.update(i=index, id=f"{row['id']}-{copy}", values=values)
