@@ -57,13 +57,13 @@ class Item:
         return decode_image(self.path, **kwargs)
 
 
+_ODD_PARTS = ("", ".", "..")  # path parts that pathlib drops or that leave the folder
+
+
 def is_plain_name(name: str) -> bool:
     """True for a relative POSIX name that ``PurePosixPath`` keeps as it is (no empty, ``.`` or
     ``..`` part, no backslash): the common case, which the helpers below take without pathlib."""
     return bool(name) and "\\" not in name and all(p not in _ODD_PARTS for p in name.split("/"))
-
-
-_ODD_PARTS = ("", ".", "..")
 
 
 def stem_id(file_name: str) -> str:
