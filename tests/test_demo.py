@@ -85,9 +85,15 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert by_name["appeal win rate, tuned vs control"]["met"] == (appeal["win_rate"] >= 0.8)
     assert by_name["demo wall-clock time"]["met"] == (sum(summary["stage_seconds"].values()) <= 600)
     assert summary["peak_memory_mb"]["main_process"] > 0
+    curve = summary["base_training"]  # the shipped base's own record, shown with its verdict
+    shipped = json.loads((Path(summary["base"]) / "build.json").read_text())
+    stages = ("pretrain", "anneal")
+    assert curve["steps"] == sum(shipped[s]["steps"] for s in stages if s in shipped)
+    assert by_name["base trained to a plateau (held-out loss)"]["met"] == curve["plateaued"]
 
     html = (out / "report.html").read_text()
     assert "simulated" in html and "report/samples.png" in html
+    assert "report/base_curve.png" in html and (out / "report" / "base_curve.png").is_file()
     with Image.open(out / "report" / "samples.png") as grid:
         assert grid.height == 3 * 96  # base, control, tuned
     assert "tuned vs control" in printed and "targets" in printed and "NOT met" in printed

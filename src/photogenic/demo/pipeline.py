@@ -31,6 +31,7 @@ from photogenic.curate.config import CurateConfig
 from photogenic.data import open_dataset
 from photogenic.demo.annotators import GENERALIST, SPECIALIST, simulate_stage
 from photogenic.demo.base import BASE_DIR
+from photogenic.demo.base_curve import pretraining_curve
 from photogenic.demo.evaluation import EvaluationConfig, evaluate_models
 from photogenic.demo.report import targets, write_report
 from photogenic.demo.tuning import demo_tune_config, quality_tune, write_random_subset
@@ -90,6 +91,7 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
     summary.update(
         {
             "base": str(base),
+            "base_training": pretraining_curve(base),
             "control_subset": control_subset,
             "tuning": tuning,
             "evaluation": evaluation,

@@ -9,6 +9,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from photogenic.demo.base_curve import PLATEAU_TOLERANCE, plot_curve
 from photogenic.evaluate import report_html as H
 from photogenic.runs import atomic_write_text
 
@@ -41,6 +42,16 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": faithful["win"] >= faithful["loss"],
             }
         )
+    curve = summary.get("base_training")
+    if curve:
+        rows.append(
+            {
+                "target": "base trained to a plateau (held-out loss)",
+                "value": plateau_value(curve),
+                "goal": f"< {100 * PLATEAU_TOLERANCE:.0f} % fall",
+                "met": curve["plateaued"],
+            }
+        )
     for kind, record in evaluation["judge_validation"].items():
         rows.append(
             {
@@ -60,6 +71,13 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         }
     )
     return rows
+
+
+def plateau_value(curve: dict[str, Any]) -> str:
+    """How far the base's held-out loss fell over the last window of its training."""
+    if curve["fall_in_window"] is None:
+        return f"{curve['steps']} steps: shorter than the window"
+    return f"{100 * curve['fall_in_window']:.1f} % in its last {curve['window_steps']} steps"
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -89,6 +107,13 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("(the two human stages are simulated from ground truth; see README)")
     control = summary["control_subset"]
     lines += ["", "quality-tuning of the shipped base (same recipe and steps for both)"]
+    curve = summary.get("base_training")
+    if curve:
+        first, last = curve["validations"][0], curve["validations"][-1]
+        lines.append(
+            f"  base     {curve['steps']} pretraining steps, held-out loss {first[1]:.4f} at "
+            f"step {first[0]} -> {last[1]:.4f}; " + plateau_value(curve)
+        )
     for name, run in summary["tuning"].items():
         data = (
             "curated set"
@@ -166,7 +191,19 @@ def write_report(out: Path, summary: dict[str, Any]) -> Path:
             f"<tr><td>{escape(row['stage'])}</td><td>{row['items']}</td><td>{row['needles']}</td>"
             f"<td>{row['precision']:.2f}</td><td>{row['mean_appeal']:.3f}</td></tr>"
         )
-    body.append("</table><h2>Judges (validated on held-out world pairs)</h2><ul>")
+    body.append("</table>")
+    curve = summary.get("base_training")
+    if curve:
+        plot_curve(curve, out / "report" / "base_curve.png")
+        verdict = "plateaued" if curve["plateaued"] else "<b>not</b> plateaued"
+        body.append(
+            "<h2>The base model's pretraining</h2>"
+            "<img src='report/base_curve.png' alt='held-out loss against steps'>"
+            f"<p>{curve['steps']} steps; held-out loss {verdict}: "
+            f"{escape(plateau_value(curve))} (shaded; goal under "
+            f"{100 * PLATEAU_TOLERANCE:.0f} %).</p>"
+        )
+    body.append("<h2>Judges (validated on held-out world pairs)</h2><ul>")
     for kind, record in evaluation["judge_validation"].items():
         body.append(
             f"<li>{escape(kind)}: pairwise accuracy {record['pairwise_accuracy']:.3f} on "
