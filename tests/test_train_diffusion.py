@@ -355,3 +355,95 @@ def test_frozen_parameters_keep_their_weights_and_the_rest_trains(tmp_path: Path
     cfg.task.freeze = ["*no_such_layer*"]
     with pytest.raises(PhotogenicError, match=r"task\.freeze.*no_such_layer"):
         train_model(cfg, model, data, tmp_path / "bad", progress=False)
+
+
+@pytest.mark.parametrize("family", ["sd", "sdxl"])
+def test_random_flip_trains_on_mirrored_copies_with_their_swapped_captions(
+    tmp_path: Path, family: str
+) -> None:
+    from photogenic.errors import PhotogenicError
+    from photogenic.train.diffusion_task import DiffusionTask
+    from photogenic.train.examples import example_pixels, load_examples
+    from photogenic.train.families import family_for
+    from photogenic.train.task import StepContext
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, family)
+    examples = load_examples(data, 32, True, "skip", None, progress=False)
+    fam = family_for(model)
+    cfg = _config().task
+    cfg.data.random_flip = 0.5
+    cfg.data.flip_swap_words = [["above", "below"]]
+    task = DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+    cached = list((tmp_path / "c" / "latents").rglob("*.pt"))
+    assert len(cached) == 2 * len(examples)  # both orientations of every training item
+
+    indices = [1, 2, 3, 5, 6, 7, 9, 10]  # one bucket (32 x 32)
+    batch = task.load_batch(indices)
+    mirrored_pixels = torch.stack([example_pixels(examples[i]).flip(-1) for i in indices])
+    expected = fam.encode_images(task.pipe, mirrored_pixels)
+    assert torch.allclose(batch["mirrored"]["latent_params"], expected, atol=1e-5)
+    below = fam.encode_text(
+        task.pipe, [examples[i].text.replace("above", "below") for i in indices]
+    )
+    for key, value in below.items():
+        assert torch.allclose(batch["mirrored"]["cond"][key], value, atol=1e-5)
+
+    ctx = StepContext(seed=3, step=5, indices=indices, generator=torch.Generator())
+    mixed = task._flip_some(batch, ctx)
+    text_key = next(iter(below))
+    flipped = []
+    for i in range(len(indices)):
+        source = (
+            batch["mirrored"]
+            if torch.equal(mixed["latent_params"][i], batch["mirrored"]["latent_params"][i])
+            else batch
+        )
+        assert torch.equal(mixed["latent_params"][i], source["latent_params"][i])
+        assert torch.equal(mixed["cond"][text_key][i], source["cond"][text_key][i])  # its caption
+        flipped.append(source is not batch)
+    assert 0 < sum(flipped) < len(indices)
+    again = task._flip_some(batch, StepContext(3, 5, indices, torch.Generator()))
+    assert torch.equal(again["latent_params"], mixed["latent_params"])  # a resumed step: the same
+
+    for bad, match in ((1.5, "random_flip"), (0.5, "flip_swap_words")):
+        cfg.data.random_flip = bad
+        cfg.data.flip_swap_words = [["above"]]
+        if bad > 1:
+            cfg.data.flip_swap_words = []
+        with pytest.raises(PhotogenicError, match=match):
+            DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+
+
+def test_a_run_with_random_flip_resumes_to_the_uninterrupted_weights(tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    cfg = _config(max_steps=6)
+    cfg.task.data.random_flip = 0.5
+    cfg.task.data.cache_dir = str(tmp_path / "cache")
+    train_model(cfg, model, data, tmp_path / "straight", progress=False)
+    cfg.loop.max_steps = 4
+    train_model(cfg, model, data, tmp_path / "resumed", progress=False)
+    cfg.loop.max_steps = 6  # resumes from its step-4 checkpoint: the same items flipped
+    assert train_model(cfg, model, data, tmp_path / "resumed", progress=False)["steps"] == 6
+    weights = Path("model") / "unet" / "diffusion_pytorch_model.safetensors"
+    straight = load_file(tmp_path / "straight" / weights)
+    resumed = load_file(tmp_path / "resumed" / weights)
+    assert all(torch.equal(straight[k], resumed[k]) for k in straight)
+
+
+def test_swapped_words_and_the_mirrored_crop() -> None:
+    from photogenic.train.examples import Example, mirrored_crop, swap_words
+
+    pairs = [["left", "right"]]
+    assert swap_words("a star on the left, a moon on the right", pairs) == (
+        "a star on the right, a moon on the left"
+    )
+    assert swap_words("leftover rightly", pairs) == "leftover rightly"  # whole words only
+    assert swap_words("on the left", []) == "on the left"
+    wide = Example("x", "", "", (32, 32), (32, 48), (0, 8), None)  # 48 x 32 cropped to 32 x 32
+    assert mirrored_crop(wide) == (0, 8)  # a centred crop mirrors onto itself
+    off = Example("x", "", "", (32, 32), (32, 48), (0, 2), None)
+    assert mirrored_crop(off) == (0, 14)  # 48 - 32 - 2

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from photogenic.errors import PhotogenicError
 from photogenic.train.buckets import BucketBatchPlan
 from photogenic.train.cache import TensorCache, content_key, module_fingerprint
-from photogenic.train.examples import Example, example_pixels
+from photogenic.train.examples import Example, example_pixels, mirrored_crop, swap_words
 from photogenic.train.families.base import ModelFamily
 from photogenic.train.lora import LoraConfig, add_lora, save_lora
 from photogenic.train.objective import DiffusionObjectiveConfig
@@ -36,6 +36,11 @@ class DataConfig:
     # share of training items whose caption is replaced by the empty one, so the model learns the
     # unconditional prediction classifier-free guidance needs (Stable Diffusion, Imagen: 0.1)
     caption_dropout: float = 0.0
+    # share of training items mirrored left to right, drawn per item and step (diffusers'
+    # --random_flip is 0.5; both orientations are cached)
+    random_flip: float = 0.0
+    # word pairs swapped in a mirrored item's caption so that it stays true, e.g. [[left, right]]
+    flip_swap_words: list[list[str]] = field(default_factory=list)
     cache: bool = True  # cache VAE latents and text embeddings on disk
     cache_dir: str = ""  # "" = <out>/cache; share one folder between runs to reuse entries
     validation_fraction: float = 0.05  # held-out share of the data for the validation loss
@@ -73,11 +78,7 @@ class DiffusionTask(TrainingTask):
         cache_root: Path,
         progress: bool = True,
     ) -> None:
-        if not 0.0 <= config.data.caption_dropout <= 1.0:
-            raise PhotogenicError(
-                f"task.data.caption_dropout: expected a share in [0, 1], got "
-                f"{config.data.caption_dropout}"
-            )
+        _check_data_config(config.data)
         self.family, self.pipe, self.config = family, pipe, config
         self.train_examples, self.validation_examples = train, validation
         self.scheduler = family.noise_scheduler(pipe)
@@ -140,9 +141,15 @@ class DiffusionTask(TrainingTask):
         )
 
     def load_batch(self, indices: list[int]) -> dict[str, Any]:
-        return self._batch([self.train_examples[i] for i in indices])
+        examples = [self.train_examples[i] for i in indices]
+        batch = self._batch(examples)
+        if self.config.data.random_flip > 0:
+            batch["mirrored"] = self._batch(examples, flip=True)
+        return batch
 
     def training_step(self, batch, modules, ctx: StepContext) -> Iterator[LossPhase]:
+        if self.config.data.random_flip > 0:
+            batch = self._flip_some(batch, ctx)
         if self.config.data.caption_dropout > 0:
             batch = {**batch, "cond": self._drop_captions(batch["cond"], ctx)}
         loss = self._loss(batch, modules, ctx)
@@ -215,6 +222,21 @@ class DiffusionTask(TrainingTask):
             modules, latents, batch["cond"], ctx, self.scheduler, self.config.objective
         )
 
+    def _flip_some(self, batch: dict[str, Any], ctx: StepContext) -> dict[str, Any]:
+        """``batch`` with a ``random_flip`` share of its items (drawn per item and step, so a
+        resumed run flips the same ones) taken from their mirrored copies in ``batch["mirrored"]``."""
+        flip = ctx.rand(stream="random_flip") < self.config.data.random_flip
+        mirrored = batch["mirrored"]
+
+        def pick(plain: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+            where = flip.to(plain.device).view(-1, *[1] * (plain.dim() - 1))
+            return torch.where(where, other, plain)
+
+        return {
+            "latent_params": pick(batch["latent_params"], mirrored["latent_params"]),
+            "cond": {k: pick(v, mirrored["cond"][k]) for k, v in batch["cond"].items()},
+        }
+
     def _drop_captions(
         self, cond: dict[str, torch.Tensor], ctx: StepContext
     ) -> dict[str, torch.Tensor]:
@@ -231,27 +253,37 @@ class DiffusionTask(TrainingTask):
             dropped[key] = torch.where(where, empty.to(cond[key]), cond[key])
         return dropped
 
-    def _batch(self, examples: list[Example]) -> dict[str, Any]:
-        params = self._latent_params(examples)
-        cond = self._text_conditioning([e.text for e in examples])
+    def _batch(self, examples: list[Example], flip: bool = False) -> dict[str, Any]:
+        """Latents and conditioning of ``examples``, or of their mirrored copies with ``flip``."""
+        params = self._latent_params(examples, flip)
+        cond = self._text_conditioning([self._caption(e, flip) for e in examples])
         extra = getattr(self.family, "image_conditioning", None)
         if extra is not None:
-            per_item = [extra(e.original_size, e.crop_top_left, e.bucket[::-1]) for e in examples]
+            per_item = [
+                extra(
+                    e.original_size, mirrored_crop(e) if flip else e.crop_top_left, e.bucket[::-1]
+                )
+                for e in examples
+            ]
             cond.update({k: torch.stack([p[k] for p in per_item]) for k in per_item[0]})
         return {"latent_params": params, "cond": cond}
 
-    def _latent_key(self, example: Example) -> str:
-        return content_key(example.image_sha256, f"{example.bucket}", f"{example.crop_top_left}")
+    def _caption(self, example: Example, flip: bool) -> str:
+        return swap_words(example.text, self.config.data.flip_swap_words) if flip else example.text
 
-    def _latent_params(self, examples: list[Example]) -> torch.Tensor:
+    def _latent_key(self, example: Example, flip: bool = False) -> str:
+        parts = (example.image_sha256, f"{example.bucket}", f"{example.crop_top_left}")
+        return content_key(*parts, "mirrored") if flip else content_key(*parts)
+
+    def _latent_params(self, examples: list[Example], flip: bool = False) -> torch.Tensor:
         """Cached latent parameters (from memory, else disk); uncached ones encoded in one batch."""
         if self.latent_cache is None:
             self.encode_calls += len(examples)
-            pixels = torch.stack([example_pixels(e) for e in examples])
+            pixels = torch.stack([example_pixels(e, flip) for e in examples])
             return self.family.encode_images(self.pipe, pixels)
         rows = []
         for example in examples:
-            key = self._latent_key(example)
+            key = self._latent_key(example, flip)
             if key not in self._memory:
                 self._memory[key] = self.latent_cache.get(key)["params"]
             rows.append(self._memory[key])
@@ -270,25 +302,30 @@ class DiffusionTask(TrainingTask):
         return {k: torch.stack([r[k] for r in rows]) for k in rows[0]}
 
     def fill_cache(self, progress: bool = True, batch_size: int = 16) -> None:
-        """Encode every example not yet cached (resumable: cached entries are skipped)."""
+        """Encode every example not yet cached (resumable: cached entries are skipped); with
+        ``random_flip``, the training examples' mirrored copies too."""
         examples = self.train_examples + self.validation_examples
-        todo = [e for e in examples if self._latent_key(e) not in self.latent_cache]
+        views = [(e, False) for e in examples]
+        if self.config.data.random_flip > 0:
+            views += [(e, True) for e in self.train_examples]
+        todo = [(e, f) for e, f in views if self._latent_key(e, f) not in self.latent_cache]
         bar = tqdm(total=len(todo), desc="cache latents", unit="img", disable=not progress)
-        by_bucket: dict[tuple[int, int], list[Example]] = {}
-        for example in todo:
-            by_bucket.setdefault(example.bucket, []).append(example)
+        by_bucket: dict[tuple[int, int], list[tuple[Example, bool]]] = {}
+        for view in todo:
+            by_bucket.setdefault(view[0].bucket, []).append(view)
         for group in by_bucket.values():
             for start in range(0, len(group), batch_size):
                 chunk = group[start : start + batch_size]
-                pixels = torch.stack([example_pixels(e) for e in chunk])
+                pixels = torch.stack([example_pixels(e, f) for e, f in chunk])
                 params = self.family.encode_images(self.pipe, pixels)
                 self.encode_calls += len(chunk)
-                for example, p in zip(chunk, params, strict=True):
-                    key = self._latent_key(example)  # kept in memory: no read back from disk
+                for (example, flip), p in zip(chunk, params, strict=True):
+                    key = self._latent_key(example, flip)  # kept in memory: not read back
                     self._memory[key] = self.latent_cache.put(key, {"params": p})["params"]
                 bar.update(len(chunk))
         bar.close()
-        texts = sorted({e.text for e in examples if content_key(e.text) not in self.text_cache})
+        captions = {self._caption(e, f) for e, f in views}
+        texts = sorted(t for t in captions if content_key(t) not in self.text_cache)
         for start in tqdm(
             range(0, len(texts), batch_size), desc="cache text", unit="batch", disable=not progress
         ):
@@ -299,6 +336,24 @@ class DiffusionTask(TrainingTask):
                 self._memory["text:" + content_key(text)] = self.text_cache.put(
                     content_key(text), row
                 )
+
+
+def _check_data_config(data: DataConfig) -> None:
+    """Reject shares outside [0, 1] and swap pairs that are not two distinct words."""
+    for name in ("caption_dropout", "random_flip"):
+        value = getattr(data, name)
+        if not 0.0 <= value <= 1.0:
+            raise PhotogenicError(f"task.data.{name}: expected a share in [0, 1], got {value}")
+    for pair in data.flip_swap_words:
+        if (
+            len(pair) != 2
+            or not all(isinstance(w, str) and w.strip() for w in pair)
+            or (pair[0] == pair[1])
+        ):
+            raise PhotogenicError(
+                f"task.data.flip_swap_words: expected pairs of two different words such as "
+                f"[left, right], got {pair!r}"
+            )
 
 
 def freeze_parameters(modules: dict[str, nn.Module], patterns: list[str]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -83,8 +84,9 @@ def load_examples(
     return examples
 
 
-def example_pixels(example: Example) -> torch.Tensor:
-    """The example's image resized to cover its bucket, centre-cropped, as (3, H, W) in [-1, 1]."""
+def example_pixels(example: Example, flip: bool = False) -> torch.Tensor:
+    """The example's image resized to cover its bucket, centre-cropped, as (3, H, W) in [-1, 1];
+    mirrored left to right with ``flip``."""
     image = example.source.decode().image
     width, height = example.bucket
     scale = max(width / image.width, height / image.height)
@@ -92,8 +94,31 @@ def example_pixels(example: Example) -> torch.Tensor:
     image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
     top, left = example.crop_top_left
     image = image.crop((left, top, left + width, top + height))
+    if flip:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     array = np.asarray(image, dtype=np.float32) / 127.5 - 1.0
     return torch.from_numpy(array).permute(2, 0, 1).contiguous()
+
+
+def mirrored_crop(example: Example) -> tuple[int, int]:
+    """The (top, left) crop offset of the mirrored image: what a flipped example conditions on."""
+    height, width = example.original_size
+    bw, bh = example.bucket
+    scale = max(bw / width, bh / height)
+    top, left = example.crop_top_left
+    return top, max(bw, round(width * scale)) - bw - left
+
+
+def swap_words(text: str, pairs: list[list[str]]) -> str:
+    """``text`` with each whole word of a pair replaced by the other (``left`` <-> ``right``):
+    the caption of the mirrored image."""
+    mapping = {a: b for a, b in pairs} | {b: a for a, b in pairs}
+    if not mapping:
+        return text
+    pattern = (
+        r"\b(" + "|".join(re.escape(w) for w in sorted(mapping, key=len, reverse=True)) + r")\b"
+    )
+    return re.sub(pattern, lambda m: mapping[m.group(0)], text)
 
 
 def _crop_offsets(size: tuple[int, int], bucket: tuple[int, int]) -> tuple[int, int]:
