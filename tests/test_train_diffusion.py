@@ -294,23 +294,37 @@ def test_bf16_mixed_precision_trains_float32_master_weights(tmp_path: Path) -> N
     assert any(not torch.equal(full[k], after[k]) for k in full)
 
 
+def _task(tmp_path: Path, family: str, **data_settings: object):
+    """A diffusion task of a random ``family`` model on the toy dataset (its cache in ``c``), with
+    ``task.data`` settings applied; returns the task, its examples and its task config."""
+    from photogenic.train.diffusion_task import DiffusionTask
+    from photogenic.train.examples import load_examples
+    from photogenic.train.families import family_for
+
+    model = _model(tmp_path, family)
+    data = _dataset(tmp_path / "data", bad=False)
+    examples = load_examples(data, 32, True, "skip", None, progress=False)
+    cfg = _config().task
+    for key, value in data_settings.items():
+        setattr(cfg.data, key, value)
+    fam = family_for(model)
+    return (
+        DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False),
+        examples,
+        cfg,
+    )
+
+
 @pytest.mark.parametrize("family", ["sd", "sdxl"])
 def test_caption_dropout_swaps_in_the_pipelines_unconditional_text(
     tmp_path: Path, family: str
 ) -> None:
     from photogenic.errors import PhotogenicError
     from photogenic.train.diffusion_task import DiffusionTask
-    from photogenic.train.examples import load_examples
-    from photogenic.train.families import family_for
     from photogenic.train.task import StepContext
 
-    data = _dataset(tmp_path / "data", bad=False)
-    model = _model(tmp_path, family)
-    examples = load_examples(data, 32, True, "skip", None, progress=False)
-    fam = family_for(model)
-    cfg = _config().task
-    cfg.data.caption_dropout = 0.5
-    task = DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+    task, examples, cfg = _task(tmp_path, family, caption_dropout=0.5)
+    fam, model = task.family, tmp_path / f"{family}-base"
     indices = [1, 2, 3, 5, 6, 7, 9, 10]  # one bucket (32 x 32)
     batch = task._batch([examples[i] for i in indices])
     ctx = StepContext(seed=3, step=5, indices=indices, generator=torch.Generator())
@@ -363,18 +377,12 @@ def test_random_flip_trains_on_mirrored_copies_with_their_swapped_captions(
 ) -> None:
     from photogenic.errors import PhotogenicError
     from photogenic.train.diffusion_task import DiffusionTask
-    from photogenic.train.examples import example_pixels, load_examples
-    from photogenic.train.families import family_for
+    from photogenic.train.examples import example_pixels
     from photogenic.train.task import StepContext
 
-    data = _dataset(tmp_path / "data", bad=False)
-    model = _model(tmp_path, family)
-    examples = load_examples(data, 32, True, "skip", None, progress=False)
-    fam = family_for(model)
-    cfg = _config().task
-    cfg.data.random_flip = 0.5
-    cfg.data.flip_swap_words = [["above", "below"]]
-    task = DiffusionTask(fam, fam.load(model), examples, [], cfg, tmp_path / "c", False)
+    swaps = [["above", "below"]]
+    task, examples, cfg = _task(tmp_path, family, random_flip=0.5, flip_swap_words=swaps)
+    fam, model = task.family, tmp_path / f"{family}-base"
     cached = list((tmp_path / "c" / "latents").rglob("*.pt"))
     assert len(cached) == 2 * len(examples)  # both orientations of every training item
 
