@@ -146,11 +146,12 @@ def test_batch_plan_never_drops_an_item_and_is_deterministic() -> None:
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path: Path) -> None:
     two = tmp_path / "two"
     script = Path(__file__).with_name("toy_task.py")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    # --standalone: a rendezvous on a free port, not the fixed 29500 another process may hold
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
     result = subprocess.run(
         [*cmd, str(script), str(two), "ddp"], capture_output=True, text=True, timeout=300
     )
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[:4000] + "\n...\n" + result.stderr[-2000:]
     one = tmp_path / "one"
     run_training(ToyTask(dropout=0.0), ddp_config(), one, progress=False)
     a, b = _weights(one), _weights(two)
@@ -158,6 +159,17 @@ def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path: Pa
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6)
     assert not _same(a, _weights_of_untrained()), "training changed nothing"
+
+
+def test_the_command_ends_a_process_group_it_leaves_behind(tmp_path: Path) -> None:
+    import torch.distributed as dist
+
+    from photogenic.cli.main import end_process_group, main
+
+    store = dist.FileStore(str(tmp_path / "store"), 1)
+    dist.init_process_group("gloo", store=store, rank=0, world_size=1)
+    assert main(["--version"]) == 0 and not dist.is_initialized()
+    end_process_group()  # and again: nothing left to end
 
 
 def _weights_of_untrained() -> dict[str, torch.Tensor]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from photogenic.cli.main import end_process_group
 from photogenic.train import LoopConfig, TrainingTask, run_training
 
 
@@ -75,3 +76,4 @@ if __name__ == "__main__":
         run_training(ToyTask(sleep=0.05), toy_config(max_steps=200), out, progress=False)
     elif mode == "ddp":  # launched by torchrun with several processes
         run_training(ToyTask(dropout=0.0), ddp_config(), out, progress=False)
+        end_process_group()  # what the photogenic command does when its work is done
