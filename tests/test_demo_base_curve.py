@@ -24,7 +24,7 @@ def test_the_anneal_stage_continues_the_pretraining_steps(tmp_path: Path) -> Non
     pretrain = [(1000, 0.2), (2000, 0.1), (3000, 0.08)]
     anneal = [(1000, 0.0700), (2000, 0.0690), (3000, 0.0688)]
     curve = pretraining_curve(_base(tmp_path, pretrain=pretrain, anneal=anneal))
-    assert curve["steps"] == 6000
+    assert curve["steps"] == 6000 and curve["stages"] == [["pretrain", 0], ["anneal", 3000]]
     assert [s for s, _ in curve["validations"]] == [1000, 2000, 3000, 4000, 5000, 6000]
     assert curve["fall_in_window"] == pytest.approx((0.0700 - 0.0688) / 0.0700)
     assert curve["plateaued"]  # under 2 % over the last 2,000 steps

@@ -26,9 +26,11 @@ def pretraining_curve(base: Path) -> dict[str, Any] | None:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         points: list[tuple[int, float]] = []
+        starts: list[list[Any]] = []  # [stage, first step] in build order
         offset, stopped_early = 0, False
         for stage in STAGES:
             if stage in record:
+                starts.append([stage, offset])
                 points += [(offset + s, float(loss)) for s, loss in record[stage]["validations"]]
                 offset += int(record[stage]["steps"])
                 stopped_early = bool(record[stage]["stopped_early"])
@@ -44,6 +46,7 @@ def pretraining_curve(base: Path) -> dict[str, Any] | None:
     fall = (earlier[-1] - last_loss) / earlier[-1] if earlier else None
     return {
         "steps": offset,
+        "stages": starts,
         "validations": [list(p) for p in points],
         "stopped_early": stopped_early,
         "window_steps": PLATEAU_WINDOW_STEPS,
@@ -53,7 +56,7 @@ def pretraining_curve(base: Path) -> dict[str, Any] | None:
 
 
 def plot_curve(curve: dict[str, Any], path: Path) -> None:
-    """The held-out loss against steps, the plateau window shaded."""
+    """The held-out loss against steps, each later stage's start dashed, the plateau window shaded."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,6 +66,9 @@ def plot_curve(curve: dict[str, Any], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(steps, losses, marker=".", color="#1f4e79")
     ax.axvspan(steps[-1] - curve["window_steps"], steps[-1], color="#888", alpha=0.15)
+    for stage, start in curve["stages"][1:]:
+        ax.axvline(start, color="#888", linestyle="--", linewidth=1)
+        ax.annotate(stage, (start, max(losses)), xytext=(3, -10), textcoords="offset points")
     ax.set_xlabel("U-Net training steps")
     ax.set_ylabel("held-out diffusion loss")
     ax.set_yscale("log")
