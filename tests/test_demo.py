@@ -97,6 +97,11 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     with Image.open(out / "report" / "samples.png") as grid:
         assert grid.height == 3 * 96  # base, control, tuned
     assert "tuned vs control" in printed and "targets" in printed and "NOT met" in printed
+    target_lines = {  # the targets table: every value starts in the same column
+        t["target"]: next(x for x in printed.splitlines() if t["target"] in x)
+        for t in summary["targets"]
+    }
+    assert len({target_lines[t["target"]].index(t["value"]) for t in summary["targets"]}) == 1
 
 
 def test_demo_with_nothing_curated_says_so(

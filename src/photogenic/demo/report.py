@@ -139,9 +139,11 @@ def format_summary(summary: dict[str, Any]) -> str:
                 f"{H.fmt_num(c['decisive_win_rate']):>9}"
             )
     lines += ["", "targets"]
+    columns = ("target", "value", "goal")
+    widths = {key: 2 + max(len(t[key]) for t in summary["targets"]) for key in columns}
     for t in summary["targets"]:
         mark = "met" if t["met"] else "NOT met"
-        lines.append(f"  {t['target']:<44}{t['value']:<24}{t['goal']:<16}{mark}")
+        lines.append("  " + "".join(t[key].ljust(widths[key]) for key in columns) + mark)
     memory = summary["peak_memory_mb"]
     lines.append(
         f"\npeak memory: {memory['main_process']:.0f} MB (largest worker "
