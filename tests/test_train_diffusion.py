@@ -413,6 +413,12 @@ def test_random_flip_trains_on_mirrored_copies_with_their_swapped_captions(
     assert 0 < sum(flipped) < len(indices)
     again = task._flip_some(batch, StepContext(3, 5, indices, torch.Generator()))
     assert torch.equal(again["latent_params"], mixed["latent_params"])  # a resumed step: the same
+    cfg.data.cache = False  # encoded on the fly: the same mirrored batch
+    uncached = DiffusionTask(fam, task.pipe, examples, [], cfg, tmp_path / "c", False)
+    fresh = uncached.load_batch(indices)["mirrored"]
+    assert torch.allclose(fresh["latent_params"], batch["mirrored"]["latent_params"], atol=1e-5)
+    for key, value in fresh["cond"].items():
+        assert torch.allclose(value, batch["mirrored"]["cond"][key], atol=1e-5)
 
     for bad, match in ((1.5, "random_flip"), (0.5, "flip_swap_words")):
         cfg.data.random_flip = bad
