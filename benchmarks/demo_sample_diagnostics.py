@@ -100,6 +100,15 @@ def recovery(pipe, images: list[Image.Image], texts: list[str], judge) -> dict[s
     return out
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory where it lies under it (no machine's absolute path
+    in a committed record)."""
+    resolved = path.resolve()
+    return (
+        str(resolved.relative_to(Path.cwd())) if resolved.is_relative_to(Path.cwd()) else str(path)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, required=True, help="a finished demo run")
@@ -132,7 +141,7 @@ def main() -> None:
             )
     record = {
         "run": str(args.run),
-        "base": str(base),
+        "base": _shown(base),
         "prediction_type": pipe.scheduler.config.prediction_type,
         "zero_terminal_snr": bool(pipe.scheduler.config.get("rescale_betas_zero_snr", False)),
         "images_per_set": args.n,
