@@ -11,6 +11,8 @@ import pytest
 from PIL import Image
 
 from photogenic.cli.main import main
+from photogenic.demo.base import BASE_DIR
+from photogenic.demo.report import base_name
 
 TOY = {
     "pool_size": 300,
@@ -97,11 +99,17 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     with Image.open(out / "report" / "samples.png") as grid:
         assert grid.height == 3 * 96  # base, control, tuned
     assert "tuned vs control" in printed and "targets" in printed and "NOT met" in printed
+    assert "quality-tuning of the shipped base" in printed
     target_lines = {  # the targets table: every value starts in the same column
         t["target"]: next(x for x in printed.splitlines() if t["target"] in x)
         for t in summary["targets"]
     }
     assert len({target_lines[t["target"]].index(t["value"]) for t in summary["targets"]}) == 1
+
+
+def test_the_table_names_a_base_other_than_the_shipped_one(tmp_path: Path) -> None:
+    assert base_name(str(BASE_DIR)) == "the shipped base"
+    assert base_name(str(tmp_path / "plateau")) == f"the base at {tmp_path / 'plateau'}"
 
 
 def test_demo_with_nothing_curated_says_so(

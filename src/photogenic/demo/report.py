@@ -9,6 +9,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
+from photogenic.demo.base import BASE_DIR
 from photogenic.demo.base_curve import PLATEAU_TOLERANCE, plot_curve
 from photogenic.evaluate import report_html as H
 from photogenic.runs import atomic_write_text
@@ -80,6 +81,13 @@ def plateau_value(curve: dict[str, Any]) -> str:
     return f"{100 * curve['fall_in_window']:.1f} % in its last {curve['window_steps']} steps"
 
 
+def base_name(base: str) -> str:
+    """The shipped base's name, or the folder of one given by ``--set base=DIR``."""
+    return (
+        "the shipped base" if Path(base).resolve() == BASE_DIR.resolve() else f"the base at {base}"
+    )
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The terminal table: pool, funnel, quality-tuning, win rates and the targets."""
     world = summary["world"]
@@ -106,7 +114,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         )
     lines.append("(the two human stages are simulated from ground truth; see README)")
     control = summary["control_subset"]
-    lines += ["", "quality-tuning of the shipped base (same recipe and steps for both)"]
+    lines += [
+        "",
+        f"quality-tuning of {base_name(summary['base'])} (same recipe and steps for both)",
+    ]
     curve = summary.get("base_training")
     if curve:
         first, last = curve["validations"][0], curve["validations"][-1]
