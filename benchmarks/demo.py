@@ -25,6 +25,7 @@ from pathlib import Path
 
 DIGEST_KEYS = (
     "funnel",
+    "base_training",
     "control_subset",
     "tuning",
     "evaluation",
