@@ -28,6 +28,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from provenance import baseline_record
+
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = """
 import gc, re, sys, time
@@ -154,8 +156,8 @@ def main() -> None:
         "growth": growth(ours),
     }
     if baseline:
-        result |= {"baseline_src": str(args.baseline_src), "baseline_runs": baseline,
-                   "baseline_growth": growth(baseline)}  # fmt: skip
+        result |= baseline_record(args.baseline_src)
+        result |= {"baseline_runs": baseline, "baseline_growth": growth(baseline)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
 

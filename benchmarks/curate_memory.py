@@ -30,6 +30,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from provenance import baseline_record
+
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER = """
 import re, resource, sys, time
@@ -133,7 +135,7 @@ def main() -> None:
         "global_phase_growth": growth(runs, "global_phase_growth_mb"),
     }
     if baseline:
-        result["baseline_src"] = str(args.baseline_src)
+        result |= baseline_record(args.baseline_src)
         result["baseline_runs"] = baseline
         result["baseline_global_phase_growth"] = growth(baseline, "global_phase_growth_mb")
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from PIL import Image
+from provenance import baseline_record
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = 256  # photogenic.measure_side of the default (photos) config
@@ -341,7 +342,7 @@ def main() -> None:
                 ],
             }
             if baseline:
-                entry["baseline_src"] = str(args.baseline_src)
+                entry |= baseline_record(args.baseline_src)
                 entry["baseline_over_decode_bound_each_repeat"] = [round(x, 3) for x in baseline]
                 entry["baseline_over_decode_bound_median_of_repeats"] = round(
                     statistics.median(baseline), 3
