@@ -168,6 +168,7 @@ def test_amused_trains_and_the_output_loads_and_generates(
     out = tmp_path / "run"
     summary = train_model(_config(), model, data, out, progress=False)
     assert summary["family"] == "amused" and summary["steps"] == 4
+    assert summary["ignored_options"] == ["noise_offset=0.1"]
     rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     losses = [r["loss"] for r in rows if "loss" in r]
     assert len(losses) == 4 and all(math.isfinite(v) for v in losses)

@@ -12,6 +12,7 @@ from photogenic.train.objective import (
     diffusion_loss,
     diffusion_target,
     draw_noise,
+    ignored_options,
     noisy_inputs,
 )
 from photogenic.train.task import StepContext
@@ -106,3 +107,20 @@ def test_timestep_bias_draws_the_later_share_as_often_as_asked() -> None:
         )
     with pytest.raises(PhotogenicError, match="timestep_bias 'middle'"):
         timestep_weights(1000, DiffusionObjectiveConfig(timestep_bias="middle"))  # type: ignore[arg-type]
+
+
+def test_options_an_objective_does_not_read_are_named() -> None:
+    noisy = DiffusionObjectiveConfig(noise_offset=0.1, snr_gamma=5.0, timestep_sampling="uniform")
+    assert ignored_options(noisy, "diffusion") == ["timestep_sampling=uniform"]
+    assert ignored_options(noisy, "flow_matching") == ["noise_offset=0.1", "snr_gamma=5.0"]
+    assert ignored_options(noisy, "masked_tokens") == [
+        "noise_offset=0.1",
+        "snr_gamma=5.0",
+        "timestep_sampling=uniform",
+    ]
+    # the bias's portion and multiplier are read only with a bias
+    loose = DiffusionObjectiveConfig(timestep_bias_multiplier=2.0)
+    assert ignored_options(loose, "diffusion") == ["timestep_bias_multiplier=2.0"]
+    biased = DiffusionObjectiveConfig(timestep_bias="later", timestep_bias_multiplier=2.0)
+    assert ignored_options(biased, "diffusion") == []
+    assert ignored_options(DiffusionObjectiveConfig(), "masked_tokens") == []

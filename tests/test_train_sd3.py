@@ -177,11 +177,14 @@ def test_random_sd3_model_loads_by_path_and_conditions_like_the_pipeline(model: 
 
 
 def test_sd3_trains_and_the_output_loads_and_generates(
-    model: Path, data: Path, tmp_path: Path
+    model: Path, data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
     summary = train_model(_config(), model, data, out, progress=False)
     assert summary["family"] == "sd3" and summary["steps"] == 4
+    assert summary["ignored_options"] == ["noise_offset=0.1", "snr_gamma=5.0"]  # said, not dropped
+    note = "sd3's objective does not read task.objective noise_offset=0.1, snr_gamma=5.0; ignored"
+    assert note in capsys.readouterr().err
     rows = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     losses = [r["loss"] for r in rows if "loss" in r]
     assert len(losses) == 4 and all(math.isfinite(v) for v in losses)

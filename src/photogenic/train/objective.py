@@ -11,7 +11,8 @@ the model predicts the velocity ``ε - x0``, σ is drawn logit-normal (§3.1, m=
 shifted by the scheduler's ``shift`` as its inference sigmas are, and the timestep is ``σ·1000``.
 The noise offset, min-SNR-γ and timestep-bias options do not apply there and are ignored: the
 noise is plain standard normal (the sampler starts from pure noise at σ=1) and the loss is the
-unweighted MSE.
+unweighted MSE. Training names every option it ignores (``ignored_options``: on stderr and in the
+run's summary), since one recipe may serve several families.
 
 Masked-token models (``amused``) have no noise at all: their family's ``training_loss`` masks a
 cosine-scheduled share of each image's VQ token ids (``masked_token_inputs``) and takes the
@@ -53,6 +54,26 @@ class DiffusionObjectiveConfig:
 
 
 FLOW_MATCHING = "flow_matching"  # the prediction type of rectified-flow models (velocity ε - x0)
+MASKED_TOKENS = "masked_tokens"  # the objective of masked-token models (amused): no noise at all
+
+# the options each objective reads (``timestep_bias_*`` only with a bias); the rest are ignored
+_NOISE = ("noise_offset", "snr_gamma", "prediction_type", "timestep_bias")
+_FLOW = ("timestep_sampling", "logit_mean", "logit_std")
+_READS = {"diffusion": _NOISE, FLOW_MATCHING: ("prediction_type",) + _FLOW, MASKED_TOKENS: ()}
+
+
+def ignored_options(config: DiffusionObjectiveConfig, objective: str) -> list[str]:
+    """``name=value`` for each option set away from its default that ``objective`` (diffusion,
+    flow_matching or masked_tokens) does not read, e.g. a noise offset for SD3's flow matching."""
+    default = DiffusionObjectiveConfig()
+    reads = set(_READS[objective])
+    if "timestep_bias" in reads and config.timestep_bias != "none":
+        reads |= {"timestep_bias_portion", "timestep_bias_multiplier"}
+    return [
+        f"{name}={getattr(config, name)}"
+        for name in default.__dataclass_fields__
+        if name not in reads and getattr(config, name) != getattr(default, name)
+    ]
 
 
 def draw_noise(latents: torch.Tensor, ctx: StepContext, noise_offset: float) -> torch.Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,17 @@ def _train_one(
         Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
     )
     task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
+    if task.ignored_options:
+        print(
+            f"note: {family.name}'s objective does not read task.objective "
+            + ", ".join(task.ignored_options)
+            + "; ignored",
+            file=sys.stderr,
+        )
     summary = run_training(task, config.loop, out, progress=progress)
     return {
         "family": family.name,
+        "ignored_options": task.ignored_options,
         "train_items": len(train),
         "validation_items": len(validation),
         "skipped_items": len(

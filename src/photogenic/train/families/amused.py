@@ -22,6 +22,7 @@ from photogenic.train.families.base import FAMILIES, ModelFamily, RandomModelSpe
 from photogenic.train.families.sd import _tokenize, random_clip_text
 from photogenic.train.families.tokenizer import build_clip_tokenizer
 from photogenic.train.objective import (
+    MASKED_TOKENS,
     DiffusionObjectiveConfig,
     masked_token_inputs,
     masked_token_loss,
@@ -178,6 +179,9 @@ class AmusedFamily(ModelFamily):
             pooled_text_emb=cond["pooled_text_emb"],
             micro_conds=cond["micro_conds"],
         )
+
+    def objective(self, scheduler: Any) -> str:
+        return MASKED_TOKENS
 
     def training_loss(
         self,

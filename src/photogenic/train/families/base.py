@@ -16,7 +16,13 @@ from torch import nn
 
 from photogenic.errors import PhotogenicError
 from photogenic.registry import Registry
-from photogenic.train.objective import DiffusionObjectiveConfig, diffusion_loss, noisy_inputs
+from photogenic.train.objective import (
+    FLOW_MATCHING,
+    DiffusionObjectiveConfig,
+    diffusion_loss,
+    is_flow_matching,
+    noisy_inputs,
+)
 from photogenic.train.task import StepContext
 
 
@@ -107,6 +113,11 @@ class ModelFamily:
     ) -> torch.Tensor:
         """The denoiser's prediction for a noisy batch under the given conditioning."""
         raise NotImplementedError
+
+    def objective(self, scheduler: Any) -> str:
+        """Which objective ``training_loss`` trains: ``diffusion``, or ``flow_matching`` for a
+        rectified-flow training ``scheduler`` (tells which objective options apply)."""
+        return FLOW_MATCHING if is_flow_matching(scheduler) else "diffusion"
 
     def training_loss(
         self,
