@@ -23,6 +23,8 @@ from pathlib import Path
 from photogenic.demo.evaluation import EvaluationConfig, judge_against, sample_model
 from photogenic.demo.families import FamilyBases
 from photogenic.demo.pipeline import recorded_demo
+from photogenic.errors import PhotogenicError
+from photogenic.sample.generate import check_samples_of
 from photogenic.train.merge import merge_with_base
 
 
@@ -75,8 +77,13 @@ def main() -> None:
         evaluation.prompt_seed = args.prompt_seed
     if args.guidance is not None or args.prompt_seed is not None:  # the base sampled anew
         sample_model(base_samples.name, base, args.out / "eval", evaluation, False)
-    elif not (samples / base_samples.name).exists():
-        (samples / base_samples.name).symlink_to(base_samples.resolve())
+    else:  # the run's own base samples, which pair only with the weights that made them
+        try:
+            check_samples_of(base_samples, base)
+        except PhotogenicError as err:
+            parser.error(str(err))
+        if not (samples / base_samples.name).exists():
+            (samples / base_samples.name).symlink_to(base_samples.resolve())
     points = []
     for alpha in args.alphas:
         labels = {which: f"{which}-x{alpha:g}" for which in models}

@@ -11,7 +11,8 @@ For a family row of ``demo --ablations`` (its base, samples and sampler):
 Writes OUT/record.json (settings, both comparisons). The same seeds, prompts and sampler as the
 source run (its config.yaml), so points of a sweep are paired with each other and with its result.
 The base is the folder its config.yaml names: install another base there (``--rebuild-base``)
-and the re-tuned models no longer pair with the run's base samples; re-run the demo first.
+and the re-tuned models no longer pair with the run's base samples, which this then refuses
+(their weights fingerprint); re-run the demo first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from photogenic.demo.evaluation import judge_against, sample_model
 from photogenic.demo.families import FamilyBases
 from photogenic.demo.pipeline import recorded_demo
 from photogenic.demo.tuning import demo_tune_config, quality_tune
+from photogenic.errors import PhotogenicError
+from photogenic.sample.generate import check_samples_of
 from photogenic.train.run import TrainConfig
 
 
@@ -68,6 +71,10 @@ def main() -> None:
     for name, path in where.items():
         if not path.exists():
             parser.error(f"{name}: {path} does not exist (is --from a finished run?)")
+    try:  # the run's base samples pair only with the weights that made them
+        check_samples_of(where["samples"], where["base"])
+    except PhotogenicError as err:
+        parser.error(str(err))
     samples = args.out / "eval" / "samples"
     samples.mkdir(parents=True, exist_ok=True)
     base_label = where["samples"].name  # the name its samples were made under

@@ -14,7 +14,13 @@ from PIL import Image
 
 from photogenic.cli.main import main
 from photogenic.errors import PhotogenicError
-from photogenic.sample.generate import SampleConfig, generate, image_file_name, parse_resolution
+from photogenic.sample.generate import (
+    SampleConfig,
+    check_samples_of,
+    generate,
+    image_file_name,
+    parse_resolution,
+)
 from photogenic.sample.prompts import Prompt, load_prompts
 from photogenic.sample.schedulers import SCHEDULERS, build_scheduler
 from photogenic.sample.seeds import image_seed, initial_latents
@@ -136,6 +142,21 @@ def test_resume_skips_written_images_and_refuses_other_settings(tmp_path):
     with pytest.raises(PhotogenicError, match="another prompt"):
         changed = [Prompt("p0", "something else")]
         generate(tmp_path / "m", changed, out, cfg, pipe=StubPipe(), progress=False)
+
+
+def test_samples_pair_only_with_the_weights_that_made_them(tmp_path):
+    model = tmp_path / "base"
+    weights = model / "unet" / "diffusion_pytorch_model.safetensors"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(bytes(range(256)) * 8)
+    out, cfg = tmp_path / "s", SampleConfig(steps=1, resolution="16")
+    generate(model, PROMPTS[:1], out, cfg, pipe=StubPipe(), progress=False)
+    check_samples_of(out, model)  # the same weights: paired
+    weights.write_bytes(bytes(range(256)) * 4 + b"x" + bytes(range(256)) * 4)  # installed anew
+    with pytest.raises(PhotogenicError, match="other weights than"):
+        check_samples_of(out, model)
+    with pytest.raises(PhotogenicError, match="made with weights="):
+        generate(model, PROMPTS, out, cfg, pipe=StubPipe(), progress=False)
 
 
 def test_file_names_and_resolution_parsing():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from diffusers import DiffusionPipeline
 from PIL import Image
 
 from photogenic.data import DatasetWriter
+from photogenic.errors import PhotogenicError
 from photogenic.train.families import FAMILIES, RandomModelSpec
 from photogenic.train.run import TrainConfig, train_model
 
@@ -461,3 +463,20 @@ def test_swapped_words_and_the_mirrored_crop() -> None:
     assert mirrored_crop(wide) == (0, 8)  # a centred crop mirrors onto itself
     off = Example("x", "", "", (32, 32), (32, 48), (0, 2), None)
     assert mirrored_crop(off) == (0, 14)  # 48 - 32 - 2
+
+
+def test_a_run_refuses_to_resume_from_other_starting_weights(tmp_path: Path) -> None:
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    cfg = _config(max_steps=2, validate_every=0, sample_every=0)
+    out = tmp_path / "run"
+    train_model(cfg, model, data, out, progress=False)
+    copy = tmp_path / "same-weights-elsewhere"
+    shutil.copytree(model, copy)
+    cfg.loop.max_steps = 4  # the same weights under another path resume
+    assert train_model(cfg, copy, data, out, progress=False)["resumed_from"] is not None
+    shutil.rmtree(model)
+    FAMILIES.get("sd")().build_random(model, RandomModelSpec(vocabulary=WORDS), seed=1)
+    cfg.loop.max_steps = 6  # another base installed into the same folder does not
+    with pytest.raises(PhotogenicError, match="trained from .* holds other weights"):
+        train_model(cfg, model, data, out, progress=False)

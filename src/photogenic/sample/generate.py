@@ -22,6 +22,7 @@ from typing import Any
 
 from photogenic.data import METADATA, DatasetWriter
 from photogenic.errors import PhotogenicError
+from photogenic.models.weights import weights_fingerprint
 from photogenic.sample.prompts import Prompt
 from photogenic.sample.schedulers import DEFAULT_SCHEDULER, SCHEDULERS, build_scheduler
 from photogenic.sample.seeds import image_generator, image_seed, initial_latents
@@ -31,6 +32,7 @@ GENERIC_MODEL_NAMES = {"model", "final", "best", "last", "pipeline"}
 # may change: a moved model folder is still the same model).
 RESUME_KEYS = (
     "model",
+    "weights",
     "seed",
     "steps",
     "guidance",
@@ -197,6 +199,19 @@ def latent_shape(pipe: Any, width: int, height: int) -> tuple[int, int, int] | N
     return int(denoiser.config.in_channels), height // factor, width // factor
 
 
+def check_samples_of(samples: Path, model_dir: Path) -> None:
+    """Refuse a sample folder that ``model_dir``'s current weights did not make (e.g. a base
+    installed again into the same folder since): comparisons with it would not be paired."""
+    meta = samples / METADATA
+    first = meta.read_text(encoding="utf-8").partition("\n")[0] if meta.is_file() else ""
+    made_with = json.loads(first).get("weights") if first else None
+    if made_with is not None and made_with != weights_fingerprint(model_dir):
+        raise PhotogenicError(
+            f"{samples}: made with other weights than {model_dir} holds now (weights "
+            f"{made_with}, now {weights_fingerprint(model_dir)}); sample the model again"
+        )
+
+
 def check_resume(out: Path, jobs: Sequence[Job], settings: dict[str, Any]) -> None:
     """Refuse to resume into a folder whose images were made with other settings or prompts."""
     meta = out / METADATA
@@ -265,6 +280,7 @@ def prepare(
     settings = {
         "model": model_name or default_model_name(model_dir),
         "model_path": str(Path(model_dir).resolve()),
+        "weights": weights_fingerprint(Path(model_dir)),
         "seed": config.seed,
         "steps": config.steps,
         "guidance": config.guidance,

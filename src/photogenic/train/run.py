@@ -11,12 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from photogenic.errors import PhotogenicError
+from photogenic.models.weights import weights_fingerprint
+from photogenic.runs import atomic_write_text
+from photogenic.train.checkpoint import latest_checkpoint
 from photogenic.train.config import LoopConfig
 from photogenic.train.diffusion_task import DiffusionTask, DiffusionTaskConfig
 from photogenic.train.examples import load_examples
 from photogenic.train.families import family_for
 from photogenic.train.loop import run_training
 from photogenic.train.seeding import derive_seed
+
+START_WEIGHTS = "start_weights.json"  # the weights a run began from (checked on resume)
 
 RECIPES_DIR = Path(__file__).resolve().parent.parent / "recipes"
 
@@ -101,6 +106,7 @@ def _train_one(
 ) -> dict[str, Any]:
     if not Path(model).is_dir():
         raise PhotogenicError(f"--model {model}: expected a local diffusers model directory")
+    check_start_weights(Path(out), Path(model))
     family = family_for(model, config.task.family or None)
     pipe = family.load(model)
     examples = load_examples(
@@ -135,6 +141,25 @@ def _train_one(
         ),
         **summary,
     }
+
+
+def check_start_weights(out: Path, model: Path) -> None:
+    """Record the weights a run starts from in ``out/start_weights.json``, and refuse to resume
+    checkpoints that were trained from other weights (say, a base installed again into the same
+    folder since): the run would mix two models without a word."""
+    record = out / START_WEIGHTS
+    now = {"model": str(model), "weights": weights_fingerprint(model)}
+    if record.is_file() and latest_checkpoint(out) is not None:
+        began = json.loads(record.read_text(encoding="utf-8"))
+        if began["weights"] != now["weights"]:
+            raise PhotogenicError(
+                f"{out}: its checkpoints were trained from {began['model']} (weights "
+                f"{began['weights']}), and {model} holds other weights ({now['weights']}); "
+                f"choose another --out, or delete {out} to start again"
+            )
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(record, json.dumps(now, indent=2) + "\n")
 
 
 def split_validation(examples: list, data_config, seed: int) -> tuple[list, list]:
