@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import sys
 from dataclasses import asdict, dataclass, field
@@ -123,7 +124,7 @@ def _train_one(
         Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
     )
     task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
-    if task.ignored_options:
+    if task.ignored_options and os.environ.get("RANK", "0") == "0":  # once per launch
         print(
             f"note: {family.name}'s objective does not read task.objective "
             + ", ".join(task.ignored_options)
