@@ -4,6 +4,7 @@ of the shipped base and the control -> paired samples -> judged win rates -> rep
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,14 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         for t in summary["targets"]
     }
     assert len({target_lines[t["target"]].index(t["value"]) for t in summary["targets"]}) == 1
+
+    other = shutil.copytree(Path(summary["base"]), tmp_path / "other-base")
+    weights = other / "unet" / "diffusion_pytorch_model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1  # another base installed: one bit of its last tensor
+    weights.write_bytes(bytes(data))
+    assert main(_args(out, base=other)) != 0  # resuming would mix the two bases' tunings
+    assert f"{out}: a demo of another base" in capsys.readouterr().err
 
 
 def test_the_table_names_a_base_other_than_the_shipped_one(tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ from photogenic.demo.evaluation import EvaluationConfig, evaluate_models
 from photogenic.demo.report import targets, write_report
 from photogenic.demo.tuning import demo_tune_config, quality_tune, write_random_subset
 from photogenic.errors import PhotogenicError
-from photogenic.train.run import TrainConfig
+from photogenic.models.weights import weights_fingerprint
+from photogenic.train.run import TrainConfig, resumable_start
 from photogenic.world import WorldConfig, make_world
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
@@ -70,9 +71,10 @@ class DemoConfig:
 def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, Any]:
     """Run the demo into ``out``; returns the summary (also written by the CLI)."""
     clock = StageClock()
+    base = base_model(config)
+    check_same_base(out, base)
     summary = curate_world(out, config, clock, progress)
     curated_items = summary["funnel"][-1]["items"]
-    base = base_model(config)
     with clock("quality-tuning"):
         control_subset = write_random_subset(
             out / "world", curated_items, config.seed + 1, out / "control-subset"
@@ -102,6 +104,16 @@ def run_demo(out: Path, config: DemoConfig, progress: bool = True) -> dict[str, 
     summary["targets"] = targets(summary)
     summary["report"] = str(write_report(out, summary))
     return summary
+
+
+def check_same_base(out: Path, base: Path) -> None:
+    """Refuse to resume a demo folder whose tuning began from another base's weights."""
+    began = resumable_start(out / "tuned")
+    if began is not None and began["weights"] != weights_fingerprint(base):
+        raise PhotogenicError(
+            f"{out}: a demo of another base ({began['model']}, weights {began['weights']}); "
+            f"choose another --out for {base}"
+        )
 
 
 def base_model(config: DemoConfig) -> Path:

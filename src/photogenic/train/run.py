@@ -148,10 +148,9 @@ def check_start_weights(out: Path, model: Path) -> None:
     """Record the weights a run starts from in ``out/start_weights.json``, and refuse to resume
     checkpoints that were trained from other weights (say, a base installed again into the same
     folder since): the run would mix two models without a word."""
-    record = out / START_WEIGHTS
     now = {"model": str(model), "weights": weights_fingerprint(model)}
-    if record.is_file() and latest_checkpoint(out) is not None:
-        began = json.loads(record.read_text(encoding="utf-8"))
+    began = resumable_start(out)
+    if began is not None:
         if began["weights"] != now["weights"]:
             raise PhotogenicError(
                 f"{out}: its checkpoints were trained from {began['model']} (weights "
@@ -160,7 +159,16 @@ def check_start_weights(out: Path, model: Path) -> None:
             )
         return
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(record, json.dumps(now, indent=2) + "\n")
+    atomic_write_text(out / START_WEIGHTS, json.dumps(now, indent=2) + "\n")
+
+
+def resumable_start(out: Path) -> dict[str, str] | None:
+    """The model and weights fingerprint a run in ``out`` began from, where it has checkpoints
+    to resume; ``None`` otherwise."""
+    record = out / START_WEIGHTS
+    if record.is_file() and latest_checkpoint(out) is not None:
+        return json.loads(record.read_text(encoding="utf-8"))
+    return None
 
 
 def split_validation(examples: list, data_config, seed: int) -> tuple[list, list]:
