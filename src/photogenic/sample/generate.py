@@ -205,10 +205,11 @@ def check_samples_of(samples: Path, model_dir: Path) -> None:
     meta = samples / METADATA
     first = meta.read_text(encoding="utf-8").partition("\n")[0] if meta.is_file() else ""
     made_with = json.loads(first).get("weights") if first else None
-    if made_with is not None and made_with != weights_fingerprint(model_dir):
+    now = weights_fingerprint(model_dir)
+    if made_with is not None and made_with != now:
         raise PhotogenicError(
             f"{samples}: made with other weights than {model_dir} holds now (weights "
-            f"{made_with}, now {weights_fingerprint(model_dir)}); sample the model again"
+            f"{made_with}, now {now}); sample the model again"
         )
 
 

@@ -19,7 +19,7 @@ from photogenic.train.cache import TensorCache, content_key, module_fingerprint
 from photogenic.train.examples import Example, example_pixels, mirrored_crop, swap_words
 from photogenic.train.families.base import ModelFamily
 from photogenic.train.lora import LoraConfig, add_lora, save_lora
-from photogenic.train.objective import DiffusionObjectiveConfig, ignored_options
+from photogenic.train.objective import DiffusionObjectiveConfig
 from photogenic.train.proxy import ProxyWinrate, ProxyWinrateConfig
 from photogenic.train.task import LossPhase, StepContext, TrainingTask
 
@@ -82,9 +82,6 @@ class DiffusionTask(TrainingTask):
         self.family, self.pipe, self.config = family, pipe, config
         self.train_examples, self.validation_examples = train, validation
         self.scheduler = family.noise_scheduler(pipe)
-        # objective options this family's objective does not read (reported, not an error: one
-        # recipe serves several families)
-        self.ignored_options = ignored_options(config.objective, family.objective(self.scheduler))
         image_encoder = family.image_encoder(pipe)  # None: the denoiser works on pixels
         image_encoders = [image_encoder] if image_encoder is not None else []
         for module in (*image_encoders, *_text_encoders(pipe)):

@@ -20,6 +20,7 @@ from photogenic.train.diffusion_task import DiffusionTask, DiffusionTaskConfig
 from photogenic.train.examples import load_examples
 from photogenic.train.families import family_for
 from photogenic.train.loop import run_training
+from photogenic.train.objective import ignored_options
 from photogenic.train.seeding import derive_seed
 
 START_WEIGHTS = "start_weights.json"  # the weights a run began from (checked on resume)
@@ -124,17 +125,19 @@ def _train_one(
         Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
     )
     task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
-    if task.ignored_options and os.environ.get("RANK", "0") == "0":  # once per launch
+    # named, not an error: one recipe serves several families
+    ignored = ignored_options(config.task.objective, family.objective(task.scheduler))
+    if ignored and os.environ.get("RANK", "0") == "0":  # once per launch
         print(
             f"note: {family.name}'s objective does not read task.objective "
-            + ", ".join(task.ignored_options)
+            + ", ".join(ignored)
             + "; ignored",
             file=sys.stderr,
         )
     summary = run_training(task, config.loop, out, progress=progress)
     return {
         "family": family.name,
-        "ignored_options": task.ignored_options,
+        "ignored_options": ignored,
         "train_items": len(train),
         "validation_items": len(validation),
         "skipped_items": len(
@@ -150,16 +153,15 @@ def check_start_weights(out: Path, model: Path) -> None:
     folder since): the run would mix two models without a word."""
     now = {"model": str(model), "weights": weights_fingerprint(model)}
     began = resumable_start(out)
-    if began is not None:
-        if began["weights"] != now["weights"]:
-            raise PhotogenicError(
-                f"{out}: its checkpoints were trained from {began['model']} (weights "
-                f"{began['weights']}), and {model} holds other weights ({now['weights']}); "
-                f"choose another --out, or delete {out} to start again"
-            )
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / START_WEIGHTS, json.dumps(now, indent=2) + "\n")
+    if began is None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / START_WEIGHTS, json.dumps(now, indent=2) + "\n")
+    elif began["weights"] != now["weights"]:
+        raise PhotogenicError(
+            f"{out}: its checkpoints were trained from {began['model']} (weights "
+            f"{began['weights']}), and {model} holds other weights ({now['weights']}); "
+            f"choose another --out, or delete {out} to start again"
+        )
 
 
 def resumable_start(out: Path) -> dict[str, str] | None:
