@@ -8,6 +8,10 @@ well the base recovers an image from each noise level.
   the base's autoencoder (encode, decode), and the base / control / tuned samples;
 - ``measures``: medians of the curation funnel's measurements (sharpness, clipping, clutter, ...)
   on the same sets;
+- ``content``: how often the content judge names the prompt's subject, colour and background
+  (its most likely class; chance is 1/12, 1/10, 1/10) on the same sets and round trips: whether
+  the samples show what their prompts ask for at all, which the faithfulness win rate (one model
+  against another) cannot say;
 - ``recovery``: curated images noised to timestep t, denoised by the base in one step (its x0
   estimate) or by DDIM from t down (50-step grid), both
   judged: where the estimate stops looking like a world image is where the base is weak.
@@ -26,7 +30,7 @@ from PIL import Image
 from photogenic.curate.features import measure_image
 from photogenic.data import open_dataset
 from photogenic.evaluate.judges.base import JudgeOptions
-from photogenic.evaluate.judges.world import WorldAppealJudge
+from photogenic.evaluate.judges.world import WorldAppealJudge, WorldContentJudge
 from photogenic.sample.generate import SampleConfig, load_pipeline
 
 MEASURES = (
@@ -67,9 +71,12 @@ def to_images(x: torch.Tensor) -> list[Image.Image]:
 
 
 @torch.no_grad()
-def recovery(pipe, images: list[Image.Image], texts: list[str], judge) -> dict[str, dict]:
+def recovery(
+    pipe, images: list[Image.Image], texts: list[str], judge, content_judge
+) -> dict[str, dict]:
     """Appeal of one-step x0 estimates and of DDIM runs (50-step grid) started at each timestep
-    (the grid's step at or below the one asked for; the key is the step used)."""
+    (the grid's step at or below the one asked for; the key is the step used), and the DDIM runs'
+    content accuracy."""
     from diffusers import DDIMScheduler
 
     vae, unet, scale = pipe.vae, pipe.unet, pipe.vae.config.scaling_factor
@@ -96,6 +103,7 @@ def recovery(pipe, images: list[Image.Image], texts: list[str], judge) -> dict[s
         out[str(t)] = {
             "one_step_x0": round(float(np.mean(judge.score(one_step, texts))), 4),
             "sampler_from_t": round(float(np.mean(judge.score(sampled, texts))), 4),
+            "sampler_from_t_content": content_judge.shown(sampled, texts),
         }
     return out
 
@@ -120,16 +128,18 @@ def main() -> None:
     base = args.base or Path(json.loads((args.run / "summary.json").read_text())["base"])
     pipe = load_pipeline(base, SampleConfig(device="cpu"))
     judge = WorldAppealJudge(JudgeOptions())
+    content_judge = WorldContentJudge(JudgeOptions())
     sets = {
         "curated": args.run / "specialist" / "kept",
         "random": args.run / "control-subset",
         **{f"{m} samples": args.run / "eval" / "samples" / m for m in ("base", "control", "tuned")},
     }
-    appeal, measures, loaded = {}, {}, {}
+    appeal, content, measures, loaded = {}, {}, {}, {}
     for name, folder in sets.items():
         images, texts = read_images(folder, args.n)
         loaded[name] = (images, texts)
         appeal[name] = round(float(np.mean(judge.score(images, texts))), 4)
+        content[name] = content_judge.shown(images, texts)
         rows = [measure_image(i, composition_side=64) for i in images]
         measures[name] = {k: round(float(np.median([r[k] for r in rows])), 4) for k in MEASURES}
         if name in ("curated", "random"):
@@ -139,6 +149,7 @@ def main() -> None:
             appeal[f"{name} through the autoencoder"] = round(
                 float(np.mean(judge.score(round_trip, texts))), 4
             )
+            content[f"{name} through the autoencoder"] = content_judge.shown(round_trip, texts)
     record = {
         "run": str(args.run),
         "base": _shown(base),
@@ -146,8 +157,9 @@ def main() -> None:
         "zero_terminal_snr": bool(pipe.scheduler.config.get("rescale_betas_zero_snr", False)),
         "images_per_set": args.n,
         "appeal": appeal,
+        "content": content,
         "measures": measures,
-        "recovery_of_curated_images": recovery(pipe, *loaded["curated"], judge),
+        "recovery_of_curated_images": recovery(pipe, *loaded["curated"], judge, content_judge),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n")

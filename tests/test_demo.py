@@ -80,12 +80,22 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         report = out / "eval" / f"tuned-vs-{baseline}" / "report" / "report.html"
         assert report.is_file()
     assert set(evaluation["judge_validation"]) == {"appeal", "content"}
+    shown = evaluation["content_shown"]  # how often each model's samples show the prompt's content
+    assert set(shown) == {"base", "tuned", "control"}
+    for row in shown.values():
+        assert set(row) == {"subject", "color", "background", "all three"}
+        assert all(0.0 <= v <= 1.0 for v in row.values())
+        assert row["all three"] <= min(row["subject"], row["color"], row["background"])
 
     by_name = {t["target"]: t for t in summary["targets"]}
     faithful = evaluation["comparisons"]["base"]["faithfulness"]
     assert by_name["faithfulness, tuned vs base"]["met"] == (faithful["win"] >= faithful["loss"])
     appeal = evaluation["comparisons"]["control"]["appeal"]
     assert by_name["appeal win rate, tuned vs control"]["met"] == (appeal["win_rate"] >= 0.8)
+    heads = evaluation["judge_validation"]["content"]["head_accuracy"]
+    for head in ("subject", "color", "background"):  # the shipped judge sees each prompt part
+        row = by_name[f"content judge names the {head}, flawless held-out images"]
+        assert row["met"] == (heads[head] >= 0.9)
     assert by_name["demo wall-clock time"]["met"] == (sum(summary["stage_seconds"].values()) <= 600)
     assert summary["peak_memory_mb"]["main_process"] > 0
     curve = summary["base_training"]  # the shipped base's own record, shown with its verdict
@@ -100,6 +110,8 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     with Image.open(out / "report" / "samples.png") as grid:
         assert grid.height == 3 * 96  # base, control, tuned
     assert "tuned vs control" in printed and "targets" in printed and "NOT met" in printed
+    assert "samples showing what their prompt names" in printed and "(chance)" in printed
+    assert "Samples showing what their prompt names" in html
     assert "quality-tuning of the shipped base" in printed
     target_lines = {  # the targets table: every value starts in the same column
         t["target"]: next(x for x in printed.splitlines() if t["target"] in x)

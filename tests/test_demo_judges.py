@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,14 +14,21 @@ from photogenic.demo.judges import (
     JudgeBuildConfig,
     WorldJudgeNet,
     build_judges,
+    clean_world_config,
     content_score,
+    head_accuracy,
     predict,
+    verdict_agreement,
 )
 from photogenic.errors import PhotogenicError
+from photogenic.world import make_world
+from photogenic.world.factors import GOOD_LEVELS
 
 
 def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
-    config = JudgeBuildConfig(pool_size=200, heldout_size=100, validation_pairs=200)
+    config = JudgeBuildConfig(
+        pool_size=200, heldout_size=100, validation_pairs=200, clean_heldout_size=40
+    )
     for loop in (config.appeal, config.content):
         loop.max_steps, loop.batch_size, loop.log_every = 30, 32, 1
     target = tmp_path / "judges"
@@ -33,7 +41,14 @@ def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
             json.loads(x)["loss"] for x in (tmp_path / "work" / kind / "metrics.jsonl").open()
         ]
         assert sum(losses[-5:]) < sum(losses[:5]), f"{kind} judge did not learn"
-    assert config.pool_seed != config.heldout_seed
+    assert len({config.pool_seed, config.heldout_seed, config.clean_heldout_seed}) == 3
+    content_record = record["content"]
+    assert content_record["head_accuracy_clean_images"] == 40
+    assert 0.0 <= content_record["verdict_agreement"] <= 1.0
+    for key in ("head_accuracy", "head_accuracy_all_heldout"):
+        assert set(content_record[key]) == {*HEADS, "all three"}
+        assert all(0.0 <= v <= 1.0 for v in content_record[key].values())
+    assert "head_accuracy" not in record["appeal"]
     assert json.loads((target / "validation.json").read_text()) == record
     appeal = WorldJudgeNet.from_pretrained(target / "appeal")
     content = WorldJudgeNet.from_pretrained(target / "content")
@@ -44,7 +59,7 @@ def test_judges_train_validate_and_reload(tmp_path: Path) -> None:
     log_probs = predict(content, images)
     assert set(log_probs) == set(HEADS)
     score = content_score(log_probs, {"subject": "star", "color": "red", "background": "sea"}, 0)
-    assert score < 0  # a sum of log-probabilities
+    assert 0.0 < score < 3.0  # parts of the prompt shown, in expectation
 
     config.kinds = ["appeal"]
     config.appeal.max_steps = 10
@@ -58,3 +73,61 @@ def test_judges_reject_unknown_kind(tmp_path: Path) -> None:
     config = JudgeBuildConfig(kinds=["beauty"])
     with pytest.raises(PhotogenicError, match="kinds: unknown judge 'beauty'"):
         build_judges(config, tmp_path / "work", tmp_path / "judges", progress=False)
+
+
+def test_head_accuracy_counts_the_named_class_per_head() -> None:
+    names = {k: v[:3] for k, v in HEADS.items()}
+    log_probs = {k: torch.full((3, len(v)), -9.0) for k, v in HEADS.items()}
+    for k, v in HEADS.items():  # image i most likely shows class i of every head
+        for i in range(3):
+            log_probs[k][i, v.index(names[k][i])] = -0.1
+    right = {k: names[k][0] for k in HEADS}
+    wrong_subject = {k: names[k][1] for k in HEADS} | {"subject": names["subject"][2]}
+    accuracy = head_accuracy(log_probs, [right, wrong_subject, None])  # None: not counted
+    assert accuracy == {"subject": 0.5, "color": 1.0, "background": 1.0, "all three": 0.5}
+    assert head_accuracy(log_probs, [None, None, None]) == {}
+
+
+def test_clean_world_has_every_factor_good(tmp_path: Path) -> None:
+    make_world(tmp_path / "clean", 30, 5, clean_world_config(), workers=1, progress=False)
+    rows = [json.loads(x) for x in (tmp_path / "clean" / "metadata.jsonl").open()]
+    assert len(rows) == 30
+    for row in rows:
+        assert all(row["quality"][k] == good for k, good in GOOD_LEVELS.items())
+        assert row["duplicate_kind"] == "none"
+
+
+def _rows(n: int) -> list[dict]:
+    rng = np.random.default_rng(1)
+    return [{"content": {k: str(rng.choice(v)) for k, v in HEADS.items()}} for _ in range(n)]
+
+
+def test_content_score_counts_the_parts_an_image_shows() -> None:
+    rows = _rows(2)
+    sure = {k: torch.full((2, len(v)), -30.0) for k, v in HEADS.items()}
+    for k, names in HEADS.items():
+        for i, row in enumerate(rows):
+            sure[k][i, names.index(row["content"][k])] = 0.0
+    caption = dict(rows[0]["content"])
+    assert content_score(sure, caption, 0) == pytest.approx(3.0)
+    other = next(c for c in HEADS["color"] if c != caption["color"])
+    assert content_score(sure, caption | {"color": other}, 0) == pytest.approx(2.0)
+    # a clear image of other content shows no more of the prompt than an unclear one: neither wins
+    unclear = {k: torch.full((1, len(v)), -float(np.log(len(v)))) for k, v in HEADS.items()}
+    clear_wrong = {k: torch.full((1, len(v)), -30.0) for k, v in HEADS.items()}
+    for k, names in HEADS.items():
+        clear_wrong[k][0, names.index(next(c for c in names if c != caption[k]))] = 0.0
+    gap = content_score(unclear, caption, 0) - content_score(clear_wrong, caption, 0)
+    assert 0.0 < gap < 0.5
+
+
+def test_verdict_agreement_against_the_parts_each_image_shows() -> None:
+    rows = _rows(60)
+    perfect = {k: torch.full((60, len(v)), -30.0) for k, v in HEADS.items()}
+    for k, names in HEADS.items():
+        for i, row in enumerate(rows):
+            perfect[k][i, names.index(row["content"][k])] = 0.0
+    assert verdict_agreement(perfect, rows, pairs=300, seed=0) == 1.0
+    blind = {k: torch.zeros(60, len(v)).log_softmax(-1) for k, v in HEADS.items()}
+    ties_only = verdict_agreement(blind, rows, pairs=300, seed=0)  # right only where truth ties
+    assert 0.0 < ties_only < 0.5

@@ -40,3 +40,12 @@ def test_shipped_judges_rank_world_images_as_expected() -> None:
         right_content += x > y
     assert right_appeal >= 17  # a sharp, well-exposed image beats its blurred, dim copy
     assert right_content >= 17  # the image of the prompt beats another world image
+
+
+def test_shipped_content_judge_names_each_part_of_a_clear_image() -> None:
+    from photogenic.demo.judges import clean_world_config
+
+    items = [render_item(5, index, clean_world_config()) for index in range(30)]
+    content = JUDGES.get("world-content")(JudgeOptions())
+    shown = content.shown([_image(i) for i in items], [i.text for i in items])
+    assert min(shown["subject"], shown["color"], shown["background"]) >= 0.85, shown

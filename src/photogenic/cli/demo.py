@@ -86,8 +86,16 @@ def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, .
         lambda: build_judges(config, out, ASSETS / "demo-judges"),
     )
     for kind, row in record.items():
+        heads = ", ".join(f"{k} {v:.3f}" for k, v in row.get("head_accuracy", {}).items())
         click.echo(
             f"{kind} judge: pairwise accuracy {row['pairwise_accuracy']:.3f} on held-out pairs"
+            + (f"; names the right class on flawless held-out images: {heads}" if heads else "")
+            + (
+                f"; its win / tie / loss verdicts agree with the parts shown on "
+                f"{row['verdict_agreement']:.3f} of held-out pairs"
+                if "verdict_agreement" in row
+                else ""
+            )
         )
 
 

@@ -61,6 +61,7 @@ def evaluate_models(
         for baseline in models
         if baseline != "tuned"
     }
+    shown = {name: content_shown(out / "samples" / name) for name in models}
     return {
         "prompts": config.prompts,
         "sampling": {
@@ -70,6 +71,7 @@ def evaluate_models(
         "judges": {"appeal": config.appeal_judge, "faithfulness": config.faithfulness_judge},
         "judge_validation": judge_validation(),
         "comparisons": comparisons,
+        "content_shown": shown,
     }
 
 
@@ -101,6 +103,20 @@ def judge_against(
         axis: {k: headline(summary, axis).get(k) for k in COMPARISON_KEYS}
         for axis in ("appeal", "faithfulness")
     }
+
+
+def content_shown(folder: Path) -> dict[str, float]:
+    """How often a sample folder's images show the subject, colour and background their prompts
+    name, by the shipped content judge: what the faithfulness win rate (one model against
+    another) cannot say."""
+    from PIL import Image
+
+    from photogenic.evaluate.judges.base import JudgeOptions
+    from photogenic.evaluate.judges.world import WorldContentJudge
+
+    rows = [json.loads(line) for line in (folder / "metadata.jsonl").open()]
+    images = [Image.open(folder / row["file_name"]) for row in rows]
+    return WorldContentJudge(JudgeOptions()).shown(images, [row["prompt"] for row in rows])
 
 
 def judge_validation() -> dict[str, Any]:

@@ -10,8 +10,8 @@ pairwise accuracy on held-out world pairs with known truth is written next to it
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from photogenic.world import WorldConfig, make_world
 from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
 
 HEADS = {"subject": list(SUBJECTS), "color": list(COLORS), "background": list(BACKGROUNDS)}
+CONTENT_TIE_THRESHOLD = 0.5  # parts shown: a tie unless the rounded difference is a whole part
 SIZE = 64
 
 
@@ -140,8 +141,64 @@ def predict(net: WorldJudgeNet, images: torch.Tensor, batch: int = 256) -> dict[
 
 
 def content_score(log_probs: dict[str, torch.Tensor], content: dict[str, str], row: int) -> float:
-    """Log-probability that image ``row`` shows the prompt's subject, colour and background."""
-    return float(sum(log_probs[k][row, HEADS[k].index(content[k])] for k in HEADS))
+    """How many of the prompt's subject, colour and background image ``row`` shows, in
+    expectation (0 to 3): the sum of the named classes' probabilities. A rater counts what an
+    image shows; a sum of log-probabilities would also rank an unclear image above a clear one of
+    other content, though neither shows the prompt (BENCHMARKS.md)."""
+    return float(sum(log_probs[k][row, HEADS[k].index(content[k])].exp() for k in HEADS))
+
+
+def verdict_agreement(
+    log_probs: dict[str, torch.Tensor],
+    rows: list[dict],
+    pairs: int,
+    seed: int,
+    tie_threshold: float = CONTENT_TIE_THRESHOLD,
+) -> float:
+    """Share of held-out pairs where the faithfulness verdict (win / tie / loss at
+    ``tie_threshold``) is the ground truth's: which image shows more parts of a caption made from
+    the first image's content with each part swapped for another class with probability 0.5."""
+    rng = np.random.default_rng(seed)
+    right = 0
+    for _ in range(pairs):
+        a, b = rng.integers(0, len(rows), 2)
+        caption = {}
+        for k, names in HEADS.items():
+            caption[k] = rows[a]["content"][k]
+            if rng.random() < 0.5:
+                caption[k] = str(rng.choice([x for x in names if x != caption[k]]))
+        shown_a, shown_b = (sum(rows[i]["content"][k] == caption[k] for k in HEADS) for i in (a, b))
+        margin = content_score(log_probs, caption, a) - content_score(log_probs, caption, b)
+        verdict = 0 if abs(margin) < tie_threshold else int(np.sign(margin))
+        right += verdict == int(np.sign(shown_a - shown_b))
+    return right / pairs
+
+
+def head_accuracy(
+    log_probs: dict[str, torch.Tensor], contents: Sequence[dict[str, str] | None]
+) -> dict[str, float]:
+    """Share of images whose most likely subject, colour and background are the ones named in
+    ``contents`` (one per image; None: not counted), per head and all three at once."""
+    rows = [i for i, c in enumerate(contents) if c]
+    if not rows:
+        return {}
+    hits = {
+        k: [int(log_probs[k][i].argmax()) == names.index(contents[i][k]) for i in rows]
+        for k, names in HEADS.items()
+    }
+    out = {k: round(float(np.mean(v)), 4) for k, v in hits.items()}
+    out["all three"] = round(float(np.mean([all(h) for h in zip(*hits.values(), strict=True)])), 4)
+    return out
+
+
+def clean_world_config() -> WorldConfig:
+    """The world with every quality factor at its good level and no duplicates: images whose
+    subject, colour and background nothing hides."""
+    config = WorldConfig()
+    for factor in fields(config.quality):
+        getattr(config.quality, factor.name).p_bad = 0.0
+    config.duplicates.p_exact = config.duplicates.p_near = 0.0
+    return config
 
 
 def appeal_accuracy(
@@ -199,10 +256,13 @@ class JudgeBuildConfig:
     pool_seed: int = 2002  # neither the demo's pool nor the base's pretraining pool
     heldout_size: int = 2000
     heldout_seed: int = 2003
+    # flawless held-out images: the content judge must name each head's class on them
+    clean_heldout_size: int = 1000
+    clean_heldout_seed: int = 2004
     validation_pairs: int = 2000
     kinds: list[str] = field(default_factory=lambda: ["appeal", "content"])
     appeal: LoopConfig = field(default_factory=lambda: _judge_loop(3000))
-    content: LoopConfig = field(default_factory=lambda: _judge_loop(600))
+    content: LoopConfig = field(default_factory=lambda: _judge_loop(6000))
 
 
 def build_judges(
@@ -226,6 +286,17 @@ def build_judges(
     )
     images, rows = load_pool(pool, progress)
     test_images, test_rows = load_pool(heldout, progress)
+    if "content" in config.kinds:
+        clean = work / "heldout-clean"
+        make_world(
+            clean,
+            config.clean_heldout_size,
+            config.clean_heldout_seed,
+            clean_world_config(),
+            workers=2,
+            progress=progress,
+        )
+        clean_images, clean_rows = load_pool(clean, progress)
     record_path = target / "validation.json"
     record: dict[str, Any] = json.loads(record_path.read_text()) if record_path.is_file() else {}
     for kind in config.kinds:
@@ -244,5 +315,19 @@ def build_judges(
             "validation_pairs": config.validation_pairs,
             "steps": loop.max_steps,
         }
+        if kind == "content":
+            record[kind]["head_accuracy"] = head_accuracy(
+                predict(trained, clean_images), [r["content"] for r in clean_rows]
+            )
+            record[kind]["head_accuracy_clean_images"] = len(clean_rows)
+            record[kind]["head_accuracy_all_heldout"] = head_accuracy(
+                predict(trained, test_images), [r["content"] for r in test_rows]
+            )
+            record[kind]["verdict_agreement"] = verdict_agreement(
+                predict(trained, test_images),
+                test_rows,
+                config.validation_pairs,
+                config.heldout_seed,
+            )
         record_path.write_text(json.dumps(record, indent=2) + "\n")
     return record

@@ -7,10 +7,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from photogenic.demo.base import BASE_DIR
 from photogenic.demo.base_curve import PLATEAU_TOLERANCE, plot_curve
+from photogenic.demo.judges import HEADS
 from photogenic.evaluate import report_html as H
 from photogenic.runs import atomic_write_text
 
@@ -18,6 +20,7 @@ APPEAL_TARGET = 0.80  # paper: 82.9 % against its own pre-trained model
 JUDGE_ACCURACY_TARGET = 0.90
 TIME_TARGET_SECONDS = 600
 GRID_PROMPTS = 12
+SHOWN_COLUMNS = (*HEADS, "all three")
 
 
 def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -62,6 +65,17 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": record["pairwise_accuracy"] >= JUDGE_ACCURACY_TARGET,
             }
         )
+        for head in HEADS:
+            if head in record.get("head_accuracy", {}):
+                accuracy = record["head_accuracy"][head]
+                rows.append(
+                    {
+                        "target": f"{kind} judge names the {head}, flawless held-out images",
+                        "value": f"{accuracy:.3f}",
+                        "goal": f">= {JUDGE_ACCURACY_TARGET:.2f}",
+                        "met": accuracy >= JUDGE_ACCURACY_TARGET,
+                    }
+                )
     seconds = sum(summary["stage_seconds"].values())
     rows.append(
         {
@@ -79,6 +93,12 @@ def plateau_value(curve: dict[str, Any]) -> str:
     if curve["fall_in_window"] is None:
         return f"{curve['steps']} steps: shorter than the window"
     return f"{100 * curve['fall_in_window']:.1f} % in its last {curve['window_steps']} steps"
+
+
+def chance_shown() -> list[float]:
+    """What a model that ignores its prompt scores in each column of the "shown" table."""
+    per_head = [1 / len(HEADS[k]) for k in HEADS]
+    return [*per_head, float(np.prod(per_head))]
 
 
 def base_name(base: str) -> str:
@@ -149,6 +169,16 @@ def format_summary(summary: dict[str, Any]) -> str:
                 f"{c['win_rate']:>10.3f}{f'[{ci[0]:.3f}, {ci[1]:.3f}]':>17}"
                 f"{H.fmt_num(c['decisive_win_rate']):>9}"
             )
+    shown = evaluation.get("content_shown")
+    if shown:
+        lines += [
+            "",
+            "samples showing what their prompt names (the content judge's most likely class)",
+        ]
+        lines.append(f"{'model':<22}" + "".join(f"{k:>12}" for k in SHOWN_COLUMNS))
+        for model, row in shown.items():
+            lines.append(f"{model:<22}" + "".join(f"{row[k]:>12.3f}" for k in SHOWN_COLUMNS))
+        lines.append(f"{'(chance)':<22}" + "".join(f"{v:>12.3f}" for v in chance_shown()))
     lines += ["", "targets"]
     columns = ("target", "value", "goal")
     widths = {key: 2 + max(len(t[key]) for t in summary["targets"]) for key in columns}
@@ -218,16 +248,40 @@ def write_report(out: Path, summary: dict[str, Any]) -> Path:
         )
     body.append("<h2>Judges (validated on held-out world pairs)</h2><ul>")
     for kind, record in evaluation["judge_validation"].items():
+        heads = record.get("head_accuracy", {})
+        named = ", ".join(f"{k} {heads[k]:.3f}" for k in HEADS if k in heads)
         body.append(
             f"<li>{escape(kind)}: pairwise accuracy {record['pairwise_accuracy']:.3f} on "
-            f"{record['validation_pairs']} pairs</li>"
+            f"{record['validation_pairs']} pairs"
+            + (f"; names the {named} of flawless held-out images" if named else "")
+            + (
+                f"; its verdicts agree with the parts each image shows on "
+                f"{record['verdict_agreement']:.3f} of held-out pairs"
+                if "verdict_agreement" in record
+                else ""
+            )
+            + "</li>"
         )
     body.append(
         "</ul><h2>Samples (same prompt and seed per column)</h2>"
         f"<img src='report/{grid.name}' alt='samples' style='max-width:100%'>"
-        f"<ol class='muted'>{''.join(captions)}"
-        "</ol><h2>Win rates</h2>" + H.legend()
+        f"<ol class='muted'>{''.join(captions)}</ol>"
     )
+    shown = evaluation.get("content_shown")
+    if shown:
+        header = "".join(f"<th>{escape(k)}</th>" for k in SHOWN_COLUMNS)
+        body.append(
+            "<h2>Samples showing what their prompt names</h2><p class='muted'>Share of each "
+            "model's samples whose most likely subject, colour and background (the content "
+            "judge's) are the prompt's.</p>"
+            f"<table><tr><th>model</th>{header}</tr>"
+        )
+        for model, row in shown.items():
+            cells = "".join(f"<td>{row[k]:.3f}</td>" for k in SHOWN_COLUMNS)
+            body.append(f"<tr><td>{escape(model)}</td>{cells}</tr>")
+        cells = "".join(f"<td>{v:.3f}</td>" for v in chance_shown())
+        body.append(f"<tr class='muted'><td>chance</td>{cells}</tr></table>")
+    body.append("<h2>Win rates</h2>" + H.legend())
     for baseline, comparison in evaluation["comparisons"].items():
         for axis, c in comparison.items():
             body.append(

@@ -67,13 +67,14 @@ class WorldAppealJudge(Judge):
 
 @JUDGES.register("world-content")
 class WorldContentJudge(Judge):
-    """Log-probability that the image shows the subject, colour and background its prompt names."""
+    """How many of the subject, colour and background its prompt names the image shows, in
+    expectation (0 to 3); pairs closer than half a part are ties."""
 
     name = "world-content"
     axes = ("faithfulness",)
     default_axes = ("faithfulness",)
     uses_prompt = True
-    tie_threshold = 0.5
+    tie_threshold = 0.5  # photogenic.demo.judges.CONTENT_TIE_THRESHOLD
 
     def __init__(self, options: JudgeOptions) -> None:
         self.net = _net(options, "content")
@@ -90,3 +91,14 @@ class WorldContentJudge(Judge):
             content = parse_world_prompt(prompt)
             scores.append(content_score(log_probs, content, row) if content else 0.0)
         return scores
+
+    def shown(self, images: Sequence[Image.Image], prompts: Sequence[str]) -> dict[str, float]:
+        """Share of ``images`` whose most likely subject, colour and background are the ones
+        their prompt names, per head and all three at once (prompts naming none: not counted)."""
+        import torch
+
+        from photogenic.demo.judges import head_accuracy, predict
+
+        with torch.no_grad():
+            log_probs = predict(self.net, _batch(images))
+        return head_accuracy(log_probs, [parse_world_prompt(p) for p in prompts])
