@@ -102,12 +102,18 @@ def _rows(n: int) -> list[dict]:
     return [{"content": {k: str(rng.choice(v)) for k, v in HEADS.items()}} for _ in range(n)]
 
 
-def test_content_score_counts_the_parts_an_image_shows() -> None:
-    rows = _rows(2)
-    sure = {k: torch.full((2, len(v)), -30.0) for k, v in HEADS.items()}
+def _sure(rows: list[dict]) -> dict[str, torch.Tensor]:
+    """Log-probabilities of a judge certain that each image shows its row's content."""
+    sure = {k: torch.full((len(rows), len(v)), -30.0) for k, v in HEADS.items()}
     for k, names in HEADS.items():
         for i, row in enumerate(rows):
             sure[k][i, names.index(row["content"][k])] = 0.0
+    return sure
+
+
+def test_content_score_counts_the_parts_an_image_shows() -> None:
+    rows = _rows(2)
+    sure = _sure(rows)
     caption = dict(rows[0]["content"])
     assert content_score(sure, caption, 0) == pytest.approx(3.0)
     other = next(c for c in HEADS["color"] if c != caption["color"])
@@ -123,11 +129,7 @@ def test_content_score_counts_the_parts_an_image_shows() -> None:
 
 def test_verdict_agreement_against_the_parts_each_image_shows() -> None:
     rows = _rows(60)
-    perfect = {k: torch.full((60, len(v)), -30.0) for k, v in HEADS.items()}
-    for k, names in HEADS.items():
-        for i, row in enumerate(rows):
-            perfect[k][i, names.index(row["content"][k])] = 0.0
-    assert verdict_agreement(perfect, rows, pairs=300, seed=0) == 1.0
+    assert verdict_agreement(_sure(rows), rows, pairs=300, seed=0) == 1.0
     blind = {k: torch.zeros(60, len(v)).log_softmax(-1) for k, v in HEADS.items()}
     ties_only = verdict_agreement(blind, rows, pairs=300, seed=0)  # right only where truth ties
     assert 0.0 < ties_only < 0.5

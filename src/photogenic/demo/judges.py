@@ -272,31 +272,22 @@ def build_judges(
     unknown = sorted(set(config.kinds) - {"appeal", "content"})
     if unknown:
         raise PhotogenicError(f"kinds: unknown judge {unknown[0]!r}; expected appeal or content")
-    pool, heldout = work / "pool", work / "heldout"
-    make_world(
-        pool, config.pool_size, config.pool_seed, WorldConfig(), workers=2, progress=progress
+
+    def world(name: str, size: int, seed: int, world_config: WorldConfig):
+        make_world(work / name, size, seed, world_config, workers=2, progress=progress)
+        return load_pool(work / name, progress)
+
+    images, rows = world("pool", config.pool_size, config.pool_seed, WorldConfig())
+    test_images, test_rows = world(
+        "heldout", config.heldout_size, config.heldout_seed, WorldConfig()
     )
-    make_world(
-        heldout,
-        config.heldout_size,
-        config.heldout_seed,
-        WorldConfig(),
-        workers=2,
-        progress=progress,
-    )
-    images, rows = load_pool(pool, progress)
-    test_images, test_rows = load_pool(heldout, progress)
     if "content" in config.kinds:
-        clean = work / "heldout-clean"
-        make_world(
-            clean,
+        clean_images, clean_rows = world(
+            "heldout-clean",
             config.clean_heldout_size,
             config.clean_heldout_seed,
             clean_world_config(),
-            workers=2,
-            progress=progress,
         )
-        clean_images, clean_rows = load_pool(clean, progress)
     record_path = target / "validation.json"
     record: dict[str, Any] = json.loads(record_path.read_text()) if record_path.is_file() else {}
     for kind in config.kinds:
