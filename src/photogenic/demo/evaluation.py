@@ -120,6 +120,6 @@ def content_shown(folder: Path) -> dict[str, float]:
 
 
 def judge_validation() -> dict[str, Any]:
-    """The shipped judges' pairwise accuracy on held-out world pairs (written when built)."""
+    """The shipped judges' validation records (written when they were built)."""
     path = SHIPPED_JUDGES / "validation.json"
     return json.loads(path.read_text()) if path.is_file() else {}

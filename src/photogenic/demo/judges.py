@@ -3,8 +3,10 @@
 They stand in for people on visual appeal and text faithfulness, so they must not be the scorer
 that selected the training data (the curation funnel's weight-free photogenic score): both are
 small CNNs trained through the single loop on a world pool of their own seed, which neither the
-base model nor the curated set ever saw. Each is validated before it judges anything: its
-pairwise accuracy on held-out world pairs with known truth is written next to its weights.
+base model nor the curated set ever saw. Each is validated before it judges anything, and the
+record is written next to its weights: its pairwise accuracy on held-out world pairs with known
+truth; for the content judge also how often it names each part (subject, colour, background) of
+flawless held-out images, and how often its win / tie / loss verdicts match the parts shown.
 """
 
 from __future__ import annotations
@@ -311,14 +313,12 @@ def build_judges(
                 predict(trained, clean_images), [r["content"] for r in clean_rows]
             )
             record[kind]["head_accuracy_clean_images"] = len(clean_rows)
+            test_log_probs = predict(trained, test_images)
             record[kind]["head_accuracy_all_heldout"] = head_accuracy(
-                predict(trained, test_images), [r["content"] for r in test_rows]
+                test_log_probs, [r["content"] for r in test_rows]
             )
             record[kind]["verdict_agreement"] = verdict_agreement(
-                predict(trained, test_images),
-                test_rows,
-                config.validation_pairs,
-                config.heldout_seed,
+                test_log_probs, test_rows, config.validation_pairs, config.heldout_seed
             )
         record_path.write_text(json.dumps(record, indent=2) + "\n")
     return record
