@@ -45,6 +45,10 @@ bench: $(STAMP)
 	eval "$$(scripts/test-services.sh)" && $(BIN)/python benchmarks/annotate_load.py --out benchmarks/results/annotate_load.json
 	$(BIN)/photogenic ae bench --kodak ../shared/data/kodak --out runs/ae-bench --no-progress
 	$(BIN)/python benchmarks/demo.py --fresh --run-dir runs/demo-bench --out benchmarks/results/demo.json
+	# what the judges see and what the shipped base draws (minutes; reads runs/demo-bench)
+	$(BIN)/python benchmarks/demo_appeal_judge_flaws.py --out benchmarks/results/demo_appeal_judge_flaws.json
+	$(BIN)/python benchmarks/demo_content_by_guidance.py --base src/photogenic/assets/demo-base --guidance 1 7.5 15 --out benchmarks/results/demo_content_by_guidance_shipped.json
+	$(BIN)/python benchmarks/demo_text_use.py --run runs/demo-bench --base src/photogenic/assets/demo-base --out benchmarks/results/demo_text_use_shipped.json
 	$(BIN)/python benchmarks/demo.py --fresh --ablations --run-dir runs/demo-ablations --out benchmarks/results/demo_ablations.json
 
 clean:

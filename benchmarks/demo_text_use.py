@@ -1,7 +1,7 @@
 """How much a base's U-Net uses each part of the caption: its denoising loss on a demo run's curated
 images with the true caption, and with the subject, colour or background swapped for another.
 
-    python benchmarks/demo_text_use.py --run runs/demo --base src/photogenic/assets/demo-base \
+    python benchmarks/demo_text_use.py --run runs/demo-bench --base src/photogenic/assets/demo-base \
         --out benchmarks/results/demo_text_use_shipped.json
 
 For each timestep, the same images and noise are denoised under each caption; the record gives the
