@@ -18,6 +18,8 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from demo_pooled_prompts import KEEP
+
 from photogenic.demo.evaluation import (
     EvaluationConfig,
     content_shown,
@@ -25,7 +27,6 @@ from photogenic.demo.evaluation import (
     judge_validation,
 )
 
-KEEP = ("win", "tie", "loss", "n_pairs", "win_rate", "win_rate_ci")
 MODELS = ("base", "control", "tuned")
 
 

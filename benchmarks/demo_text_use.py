@@ -18,10 +18,10 @@ import random
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
+from demo_sample_diagnostics import read_images, to_tensor
 
+from photogenic.evaluate.judges.world import parse_world_prompt
 from photogenic.sample.generate import SampleConfig, load_pipeline
 from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
 
@@ -80,18 +80,14 @@ def main() -> None:
     pipe = load_pipeline(args.base, SampleConfig(device="cpu"))
     if pipe.scheduler.config.prediction_type != "epsilon":
         parser.error(f"--base {args.base}: an epsilon-prediction model is expected")
-    kept = args.run / "specialist" / "kept"
-    rows = [json.loads(line) for line in (kept / "metadata.jsonl").open()][: args.n]
-    arrays = [
-        np.asarray(Image.open(kept / r["file_name"]).convert("RGB").resize((64, 64))) for r in rows
-    ]
-    images = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    images, texts = read_images(args.run / "specialist" / "kept", args.n)
+    rows = [{"text": t, "content": parse_world_prompt(t)} for t in texts]
     record = {
         "date": datetime.now(timezone.utc).date().isoformat(),
         "run": str(args.run),
         "base": str(args.base),
         "images": len(rows),
-        "relative_loss_rise": text_use(pipe, images, rows),
+        "relative_loss_rise": text_use(pipe, to_tensor(images), rows),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(record, indent=2) + "\n")
