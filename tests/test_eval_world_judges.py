@@ -21,6 +21,19 @@ def test_world_prompts_parse_to_content() -> None:
         "background": "hill",
     }
     assert parse_world_prompt("a photo of a cat") is None
+    # the background's own colour word is not the subject's
+    assert parse_world_prompt("a blue tree at the bottom above a green hill")["color"] == "blue"
+    assert parse_world_prompt("a white circle against a blue sky")["color"] == "white"
+
+
+def test_every_world_caption_parses_to_its_content() -> None:
+    from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
+
+    for subject in SUBJECTS:
+        for color in COLORS:
+            for background, phrase in BACKGROUNDS.items():
+                parsed = parse_world_prompt(f"a small {color} {subject} on the left {phrase}")
+                assert parsed == {"subject": subject, "color": color, "background": background}
 
 
 def test_shipped_judges_rank_world_images_as_expected() -> None:

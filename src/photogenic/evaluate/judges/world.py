@@ -38,9 +38,11 @@ def parse_world_prompt(prompt: str) -> dict[str, str] | None:
     from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
 
     text = f" {prompt.lower()} "
+    background = next((b for b, phrase in BACKGROUNDS.items() if phrase in text), None)
+    if background:  # its phrase names a colour of its own ("above a green hill")
+        text = text.replace(BACKGROUNDS[background], " ")
     subject = next((s for s in sorted(SUBJECTS, key=len, reverse=True) if f" {s} " in text), None)
     color = next((c for c in COLORS if f" {c} " in text), None)
-    background = next((b for b, phrase in BACKGROUNDS.items() if phrase in text), None)
     if not (subject and color and background):
         return None
     return {"subject": subject, "color": color, "background": background}
