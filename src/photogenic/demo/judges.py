@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from photogenic.data import open_dataset
 from photogenic.errors import PhotogenicError
+from photogenic.evaluate.judges.world import CONTENT_TIE_THRESHOLD
 from photogenic.train.config import LoopConfig
 from photogenic.train.loop import run_training
 from photogenic.train.task import StepContext, TrainingTask
@@ -35,7 +36,6 @@ from photogenic.world import WorldConfig, make_world
 from photogenic.world.content import BACKGROUNDS, COLORS, SUBJECTS
 
 HEADS = {"subject": list(SUBJECTS), "color": list(COLORS), "background": list(BACKGROUNDS)}
-CONTENT_TIE_THRESHOLD = 0.5  # parts shown: a tie unless the rounded difference is a whole part
 SIZE = 64
 
 

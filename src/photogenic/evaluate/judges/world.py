@@ -13,6 +13,7 @@ from PIL import Image
 from photogenic.evaluate.judges.base import JUDGES, Judge, JudgeOptions
 
 SHIPPED = Path(__file__).resolve().parents[2] / "assets" / "demo-judges"
+CONTENT_TIE_THRESHOLD = 0.5  # parts shown: a tie unless the rounded difference is a whole part
 
 
 def _net(options: JudgeOptions, kind: str):
@@ -76,7 +77,7 @@ class WorldContentJudge(Judge):
     axes = ("faithfulness",)
     default_axes = ("faithfulness",)
     uses_prompt = True
-    tie_threshold = 0.5  # photogenic.demo.judges.CONTENT_TIE_THRESHOLD
+    tie_threshold = CONTENT_TIE_THRESHOLD
 
     def __init__(self, options: JudgeOptions) -> None:
         self.net = _net(options, "content")
