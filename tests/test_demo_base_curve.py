@@ -53,3 +53,14 @@ def test_a_base_without_a_build_record_has_no_curve_and_a_broken_one_is_named(
     (tmp_path / "build.json").write_text(json.dumps({"pretrain": {"steps": 10}}))
     with pytest.raises(PhotogenicError, match=r"build\.json.*validations"):
         pretraining_curve(tmp_path)
+
+
+def test_the_shipped_base_was_trained_to_a_plateau() -> None:
+    from photogenic.demo.base import BASE_DIR, anneal_config, pretrain_config
+
+    build = json.loads((BASE_DIR / "build.json").read_text())
+    curve = pretraining_curve(BASE_DIR)
+    assert curve["plateaued"] and curve["fall_in_window"] < 0.02
+    # the rebuild's stages run as many steps as the shipped base's record says they ran
+    assert build["pretrain"]["steps"] == pretrain_config().loop.max_steps
+    assert build["anneal"]["steps"] == anneal_config().loop.max_steps
