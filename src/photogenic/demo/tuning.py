@@ -28,8 +28,8 @@ def demo_tune_config() -> TrainConfig:
     config.loop.validate_every = 0
     config.loop.checkpoint.every = 50
     config.task.data.validation_fraction = 0.0  # a few dozen images: train on all of them
-    # mirrored images, their captions kept true (diffusers' --random_flip): on the plateaued base
-    # this kept prompt faithfulness where plain tuning lost it (BENCHMARKS.md)
+    # mirrored images, their captions kept true (diffusers' --random_flip); chosen with the
+    # shipped base on fresh prompts (BENCHMARKS.md, "How that base and recipe were chosen")
     config.task.data.random_flip = 0.5
     config.task.data.flip_swap_words = [["left", "right"]]
     return config
