@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from photogenic.demo.evaluation import EvaluationConfig, content_shown
+from photogenic.models.weights import weights_fingerprint
 from photogenic.sample.generate import generate
 from photogenic.sample.prompts import world_prompt_set
 
@@ -30,9 +31,11 @@ def main() -> None:
     config = EvaluationConfig()
     prompts = world_prompt_set(args.prompts, config.prompt_seed)
     shown = {}
+    # one folder per weights: samples of a base rebuilt under the same name are not reused
+    work = args.work / f"{args.base.name}-{weights_fingerprint(args.base)[:8]}"
     for guidance in args.guidance:
         config.sample.guidance = guidance
-        folder = args.work / args.base.name / f"guidance-{guidance:g}"
+        folder = work / f"guidance-{guidance:g}"
         generate(args.base, prompts, folder, config.sample, model_name="base", progress=False)
         shown[f"{guidance:g}"] = content_shown(folder)
         print(guidance, shown[f"{guidance:g}"], flush=True)
