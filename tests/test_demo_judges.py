@@ -18,6 +18,7 @@ from photogenic.demo.judges import (
     content_score,
     head_accuracy,
     predict,
+    validation_text,
     verdict_agreement,
 )
 from photogenic.errors import PhotogenicError
@@ -133,3 +134,13 @@ def test_verdict_agreement_against_the_parts_each_image_shows() -> None:
     blind = {k: torch.zeros(60, len(v)).log_softmax(-1) for k, v in HEADS.items()}
     ties_only = verdict_agreement(blind, rows, pairs=300, seed=0)  # right only where truth ties
     assert 0.0 < ties_only < 0.5
+
+
+def test_validation_text_says_what_the_record_holds() -> None:
+    appeal = {"pairwise_accuracy": 0.9481, "validation_pairs": 2000}
+    assert validation_text(appeal) == "pairwise accuracy 0.948 on 2000 held-out pairs"
+    heads = {"subject": 0.984, "color": 1.0, "background": 0.9991, "all three": 0.98}
+    content = {**appeal, "head_accuracy": heads, "verdict_agreement": 0.8512}
+    text = validation_text(content)
+    assert "names the subject 0.984, color 1.000, background 0.999" in text  # heads, in order
+    assert "all three" not in text and text.endswith("on 0.851 of held-out pairs")

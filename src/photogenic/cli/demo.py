@@ -76,7 +76,7 @@ def _rebuild_base(out: Path, config_path: Path | None, overrides: tuple[str, ...
 
 def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:
     from photogenic.demo.base import ASSETS
-    from photogenic.demo.judges import JudgeBuildConfig, build_judges
+    from photogenic.demo.judges import JudgeBuildConfig, build_judges, validation_text
 
     config = resolve_config(JudgeBuildConfig, config_path, overrides)
     record = recorded_run(
@@ -86,17 +86,7 @@ def _rebuild_judges(out: Path, config_path: Path | None, overrides: tuple[str, .
         lambda: build_judges(config, out, ASSETS / "demo-judges"),
     )
     for kind, row in record.items():
-        heads = ", ".join(f"{k} {v:.3f}" for k, v in row.get("head_accuracy", {}).items())
-        click.echo(
-            f"{kind} judge: pairwise accuracy {row['pairwise_accuracy']:.3f} on held-out pairs"
-            + (f"; names the right class on flawless held-out images: {heads}" if heads else "")
-            + (
-                f"; its win / tie / loss verdicts agree with the parts shown on "
-                f"{row['verdict_agreement']:.3f} of held-out pairs"
-                if "verdict_agreement" in row
-                else ""
-            )
-        )
+        click.echo(f"{kind} judge: {validation_text(row)}")
 
 
 def _ablations(out: Path, config_path: Path | None, overrides: tuple[str, ...]) -> None:

@@ -110,14 +110,13 @@ def content_shown(folder: Path) -> dict[str, float]:
     """How often a sample folder's images show the subject, colour and background their prompts
     name, by the shipped content judge: what the faithfulness win rate (one model against
     another) cannot say."""
-    from PIL import Image
-
-    from photogenic.evaluate.judges.base import JudgeOptions
+    from photogenic.evaluate.judges.base import JudgeOptions, open_rgb
     from photogenic.evaluate.judges.world import WorldContentJudge
+    from photogenic.evaluate.pairs import read_samples
 
-    rows = [json.loads(line) for line in (folder / "metadata.jsonl").open()]
-    images = [Image.open(folder / row["file_name"]) for row in rows]
-    return WorldContentJudge(JudgeOptions()).shown(images, [row["prompt"] for row in rows])
+    samples = list(read_samples(folder).values())
+    images = [open_rgb(sample.path) for sample in samples]
+    return WorldContentJudge(JudgeOptions()).shown(images, [sample.prompt for sample in samples])
 
 
 def judge_validation() -> dict[str, Any]:

@@ -204,15 +204,15 @@ def clean_world_config() -> WorldConfig:
 
 
 def appeal_accuracy(
-    net: WorldJudgeNet,
-    images: torch.Tensor,
+    predictions: dict[str, torch.Tensor],
     rows: list[dict],
     pairs: int,
     seed: int,
     min_gap: float = 0.1,
 ) -> float:
-    """Share of random held-out pairs (true appeal gap ≥ ``min_gap``) the predictor orders right."""
-    predicted = predict(net, images)["appeal"]
+    """Share of random held-out pairs (true appeal gap ≥ ``min_gap``) the predictor orders right,
+    from its ``predict`` output on the held-out images."""
+    predicted = predictions["appeal"]
     truth = torch.tensor([r["appeal"] for r in rows])
     rng = np.random.default_rng(seed)
     right = total = 0
@@ -226,10 +226,10 @@ def appeal_accuracy(
 
 
 def content_accuracy(
-    net: WorldJudgeNet, images: torch.Tensor, rows: list[dict], pairs: int, seed: int
+    log_probs: dict[str, torch.Tensor], rows: list[dict], pairs: int, seed: int
 ) -> float:
-    """Share of pairs (image matching a caption vs an image of other content) judged right."""
-    log_probs = predict(net, images)
+    """Share of pairs (image matching a caption vs an image of other content) judged right, from
+    the judge's ``predict`` output on the held-out images."""
     rng = np.random.default_rng(seed)
     right = total = 0
     while total < pairs:
@@ -240,6 +240,24 @@ def content_accuracy(
         right += int(content_score(log_probs, content, a) > content_score(log_probs, content, b))
         total += 1
     return right / total
+
+
+def validation_text(record: dict[str, Any]) -> str:
+    """A judge's validation record in words (the ``--rebuild-judges`` output and the report)."""
+    text = (
+        f"pairwise accuracy {record['pairwise_accuracy']:.3f} on "
+        f"{record['validation_pairs']} held-out pairs"
+    )
+    heads = record.get("head_accuracy", {})
+    if heads:
+        named = ", ".join(f"{k} {heads[k]:.3f}" for k in HEADS if k in heads)
+        text += f"; names the {named} of flawless held-out images"
+    if "verdict_agreement" in record:
+        text += (
+            f"; its win / tie / loss verdicts agree with the parts each image shows on "
+            f"{record['verdict_agreement']:.3f} of held-out pairs"
+        )
+    return text
 
 
 def _judge_loop(max_steps: int) -> LoopConfig:
@@ -298,10 +316,9 @@ def build_judges(
         net = WorldJudgeNet(kind=kind, log_appeal=kind == "appeal")
         run_training(JudgeTask(net, images, rows), loop, work / kind, progress=progress)
         trained = WorldJudgeNet.from_pretrained(work / kind / "model")
+        predictions = predict(trained, test_images)  # the held-out images, predicted once
         measure = appeal_accuracy if kind == "appeal" else content_accuracy
-        accuracy = measure(
-            trained, test_images, test_rows, config.validation_pairs, config.heldout_seed
-        )
+        accuracy = measure(predictions, test_rows, config.validation_pairs, config.heldout_seed)
         trained.save_pretrained(target / kind)
         record[kind] = {
             "pairwise_accuracy": accuracy,
@@ -313,12 +330,11 @@ def build_judges(
                 predict(trained, clean_images), [r["content"] for r in clean_rows]
             )
             record[kind]["head_accuracy_clean_images"] = len(clean_rows)
-            test_log_probs = predict(trained, test_images)
             record[kind]["head_accuracy_all_heldout"] = head_accuracy(
-                test_log_probs, [r["content"] for r in test_rows]
+                predictions, [r["content"] for r in test_rows]
             )
             record[kind]["verdict_agreement"] = verdict_agreement(
-                test_log_probs, test_rows, config.validation_pairs, config.heldout_seed
+                predictions, test_rows, config.validation_pairs, config.heldout_seed
             )
         record_path.write_text(json.dumps(record, indent=2) + "\n")
     return record

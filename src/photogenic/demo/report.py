@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from photogenic.demo.base import BASE_DIR
 from photogenic.demo.base_curve import PLATEAU_TOLERANCE, plot_curve
-from photogenic.demo.judges import HEADS
+from photogenic.demo.judges import HEADS, validation_text
 from photogenic.evaluate import report_html as H
 from photogenic.runs import atomic_write_text
 
@@ -248,20 +248,7 @@ def write_report(out: Path, summary: dict[str, Any]) -> Path:
         )
     body.append("<h2>Judges (validated on held-out world pairs)</h2><ul>")
     for kind, record in evaluation["judge_validation"].items():
-        heads = record.get("head_accuracy", {})
-        named = ", ".join(f"{k} {heads[k]:.3f}" for k in HEADS if k in heads)
-        body.append(
-            f"<li>{escape(kind)}: pairwise accuracy {record['pairwise_accuracy']:.3f} on "
-            f"{record['validation_pairs']} pairs"
-            + (f"; names the {named} of flawless held-out images" if named else "")
-            + (
-                f"; its verdicts agree with the parts each image shows on "
-                f"{record['verdict_agreement']:.3f} of held-out pairs"
-                if "verdict_agreement" in record
-                else ""
-            )
-            + "</li>"
-        )
+        body.append(f"<li>{escape(kind)}: {escape(validation_text(record))}</li>")
     body.append(
         "</ul><h2>Samples (same prompt and seed per column)</h2>"
         f"<img src='report/{grid.name}' alt='samples' style='max-width:100%'>"

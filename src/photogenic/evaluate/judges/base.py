@@ -68,7 +68,7 @@ def score_images(
     bar = tqdm(total=len(items), desc=f"judge {judge.name}", unit="img", disable=not progress)
     for start in range(0, len(items), max(1, batch_size)):
         chunk = items[start : start + batch_size]
-        images = [_open_rgb(path) for path, _ in chunk]
+        images = [open_rgb(path) for path, _ in chunk]
         scores.extend(float(s) for s in judge.score(images, [p for _, p in chunk]))
         bar.update(len(chunk))
     bar.close()
@@ -131,7 +131,8 @@ def judge_pairs(
     return rows
 
 
-def _open_rgb(path: Path) -> Image.Image:
+def open_rgb(path: Path) -> Image.Image:
+    """The image at ``path`` decoded as RGB; a clear error naming the file when it cannot be."""
     decoded = decode_image(path)
     if decoded.image is None:
         raise PhotogenicError(f"cannot read image {path}: {decoded.error} {decoded.detail}".strip())
