@@ -46,6 +46,19 @@ def test_early_stopping_counts_as_a_plateau_and_a_short_run_is_not_one(tmp_path:
     assert pretraining_curve(base)["plateaued"]
 
 
+def test_the_plateau_row_says_when_early_stopping_decided_it(tmp_path: Path) -> None:
+    from photogenic.demo.report import plateau_value
+
+    base = _base(tmp_path, pretrain=[(1000, 0.0520), (2000, 0.0515), (3000, 0.0506)])
+    assert plateau_value(pretraining_curve(base)) == "2.7 % in its last 2000 steps"
+    record = json.loads((base / "build.json").read_text())
+    record["pretrain"]["stopped_early"] = True
+    (base / "build.json").write_text(json.dumps(record))
+    curve = pretraining_curve(base)
+    assert curve["plateaued"]  # a fall over 2 %, but early stopping ended the training
+    assert plateau_value(curve) == "2.7 % in its last 2000 steps; early stopping ended it"
+
+
 def test_a_base_without_a_build_record_has_no_curve_and_a_broken_one_is_named(
     tmp_path: Path,
 ) -> None:

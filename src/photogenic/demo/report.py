@@ -52,7 +52,7 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "target": "base trained to a plateau (held-out loss)",
                 "value": plateau_value(curve),
-                "goal": f"< {100 * PLATEAU_TOLERANCE:.0f} % fall",
+                "goal": f"< {100 * PLATEAU_TOLERANCE:.0f} % fall or early stop",
                 "met": curve["plateaued"],
             }
         )
@@ -89,10 +89,13 @@ def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def plateau_value(curve: dict[str, Any]) -> str:
-    """How far the base's held-out loss fell over the last window of its training."""
+    """How far the base's held-out loss fell over the last window of its training, and whether
+    early stopping ended it (which counts as a plateau whatever the fall)."""
     if curve["fall_in_window"] is None:
-        return f"{curve['steps']} steps: shorter than the window"
-    return f"{100 * curve['fall_in_window']:.1f} % in its last {curve['window_steps']} steps"
+        text = f"{curve['steps']} steps: shorter than the window"
+    else:
+        text = f"{100 * curve['fall_in_window']:.1f} % in its last {curve['window_steps']} steps"
+    return text + ("; early stopping ended it" if curve["stopped_early"] else "")
 
 
 def chance_shown() -> list[float]:
@@ -244,7 +247,7 @@ def write_report(out: Path, summary: dict[str, Any]) -> Path:
             "<img src='report/base_curve.png' alt='held-out loss against steps'>"
             f"<p>{curve['steps']} steps; held-out loss {verdict}: "
             f"{escape(plateau_value(curve))} (shaded; goal under "
-            f"{100 * PLATEAU_TOLERANCE:.0f} %).</p>"
+            f"{100 * PLATEAU_TOLERANCE:.0f} %, or early stopping).</p>"
         )
     body.append("<h2>Judges (validated on held-out world pairs)</h2><ul>")
     for kind, record in evaluation["judge_validation"].items():
