@@ -158,6 +158,10 @@ def test_presets_registry_and_errors() -> None:
     assert base.block_out_channels == (128, 256, 512, 512) and base.layers_per_block == 2
     assert AUTOENCODER_PRESETS.get("small")().block_out_channels == (32, 64, 64, 64)
     assert AUTOENCODER_PRESETS.get("wide")().block_out_channels == (64, 128, 128, 128)
+    f4 = make_autoencoder("small-f4", 16, [0, 1])
+    with torch.no_grad():
+        latents = f4.encode(torch.zeros(1, 3, 64, 64)).latent_dist.mode()
+    assert latents.shape == (1, 16, 16, 16)  # two 2x downsamplings where small has three
     with pytest.raises(PhotogenicError, match="tiny"):
         make_autoencoder("huge")
     with pytest.raises(PhotogenicError, match="wings"):

@@ -84,6 +84,19 @@ def test_rebuild_base_can_pretrain_on_an_installed_bases_autoencoder(tmp_path: P
         build_base(config, tmp_path / "third", tmp_path / "x", progress=False)
 
 
+def test_rebuild_base_sizes_the_unet_to_its_autoencoders_latent_grid(tmp_path: Path) -> None:
+    config = _toy_config()  # its U-Net spec still names an f8 autoencoder
+    config.autoencoder.model.preset = "small-f4"
+    config.unet.plain_levels = 1
+    config.anneal.loop.max_steps = 0
+    build_base(config, tmp_path / "work", tmp_path / "installed", progress=False)
+    pipe = DiffusionPipeline.from_pretrained(tmp_path / "installed", torch_dtype=torch.float32)
+    assert pipe.vae_scale_factor == 4 and pipe.unet.config.sample_size == 64 // 4
+    assert pipe.unet.config.down_block_types == ["DownBlock2D", "DownBlock2D"]
+    image = pipe("a red star above a green hill", num_inference_steps=2).images[0]
+    assert image.size == (64, 64)  # the native size: 16x16 latents at f4
+
+
 def test_rebuild_base_installs_where_install_to_says(tmp_path: Path, capsys, monkeypatch) -> None:
     from photogenic.cli.main import main
     from photogenic.config import to_dict

@@ -105,6 +105,35 @@ def test_family_trains_and_the_output_loads_and_generates(tmp_path: Path, family
     assert image.size == (32, 32)
 
 
+def test_an_f4_emu_base_with_a_plain_finest_level_trains_on_a_finer_latent_grid(
+    tmp_path: Path,
+) -> None:
+    spec = RandomModelSpec(
+        vocabulary=WORDS,
+        block_out_channels=[16, 32, 32],
+        plain_levels=1,
+        latent_channels=16,
+        vae_block_out_channels=[8, 16, 16],  # three blocks: f4
+    )
+    model = tmp_path / "emu-f4"
+    FAMILIES.get("emu")().build_random(model, spec)
+    unet = DiffusionPipeline.from_pretrained(model).unet
+    assert unet.config.sample_size == 32 // 4
+    assert unet.config.down_block_types == ["DownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"]
+    assert unet.config.up_block_types == ["UpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"]
+    train_model(
+        _config(validate_every=0, sample_every=0),
+        model,
+        _dataset(tmp_path / "d"),
+        tmp_path / "run",
+        progress=False,
+    )
+    pipe = DiffusionPipeline.from_pretrained(tmp_path / "run" / "model")
+    latents = pipe("a red star", num_inference_steps=2, output_type="latent").images
+    assert latents.shape[-2:] == (8, 8)  # 32 px over f4, where f8 gives 4x4
+    assert pipe("a red star", num_inference_steps=2).images[0].size == (32, 32)
+
+
 def test_cached_latents_are_reused_by_a_second_run(tmp_path: Path) -> None:
     from photogenic.train.diffusion_task import DiffusionTask
     from photogenic.train.examples import load_examples

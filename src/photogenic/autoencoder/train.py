@@ -23,7 +23,7 @@ from photogenic.train.seeding import derive_seed
 class AutoencoderModelConfig:
     """Which autoencoder to build."""
 
-    preset: str = "small"  # tiny (tests) | small (this CPU) | wide (2x small) | base (real use)
+    preset: str = "small"  # tiny (tests) | small (this CPU) | small-f4 | wide (2x small) | base
     latent_channels: int = 16  # Emu §3.1: 4 -> 16 channels
     fourier_frequencies: list[int] = field(default_factory=list)  # e.g. [0, 1, 2, 3, 4, 5]
     latent_shift: bool = False  # SD-family pipelines only scale latents; SD3/FLUX also shift

@@ -217,6 +217,8 @@ def _pretrain(
     if not (random_base / "model_index.json").is_file():
         spec = config.unet
         spec.vocabulary = world_vocabulary()
+        # the U-Net's latent grid follows the autoencoder it works on (f8, or f4 for small-f4)
+        spec.vae_block_out_channels = list(load_autoencoder(ae_model).config.block_out_channels)
         FAMILIES.get("emu")().build_random(random_base, spec, seed=0)
         shutil.rmtree(random_base / "vae")
         load_autoencoder(ae_model).to(torch.float32).save_pretrained(random_base / "vae")

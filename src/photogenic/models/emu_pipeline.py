@@ -69,6 +69,8 @@ class EmuPipeline(StableDiffusionPipeline):
             image_encoder=image_encoder,
         )
         self.vae_scale_factor = 2 ** (len(vae.config.block_out_channels) - 1)
+        # read by the parent's __call__ for its default size (sample size x vae_scale_factor)
+        self._is_unet_config_sample_size_int = isinstance(unet.config.sample_size, int)
         self.image_processor = VaeImageProcessor(vae_scale_factor=self.vae_scale_factor)
         self.register_to_config(requires_safety_checker=requires_safety_checker)
 

@@ -30,14 +30,18 @@ from photogenic.train.task import StepContext
 class RandomModelSpec:
     """Sizes of a randomly initialised model (tests, the demo's base before pretraining)."""
 
-    resolution: int = 32  # pixels; latents are resolution / 8
+    resolution: int = 32  # pixels; latents are resolution / latent_scale(spec)
     block_out_channels: list[int] = field(default_factory=lambda: [32, 64])
     layers_per_block: int = 1
+    # U-Net levels, from the finest, built without attention (its cost grows with the square of a
+    # level's tokens: at 16x16 latents the finest level's attention is most of a step)
+    plain_levels: int = 0
     cross_attention_dim: int = 32
     attention_head_dim: int = 8
     text_hidden_size: int = 32
     text_layers: int = 2
     text_max_length: int = 16
+    # one block per 2x downsampling step plus one: four blocks = f8 latents, three = f4
     vae_block_out_channels: list[int] = field(default_factory=lambda: [16, 32, 32, 32])
     latent_channels: int = 4
     codebook_size: int = 64  # VQ codebook entries (masked-token families)
@@ -47,6 +51,11 @@ class RandomModelSpec:
     # 3.0 is for ~1 megapixel; the SD3 paper scales it with the square root of the pixel count)
     flow_shift: float = 3.0
     patch_size: int = 2  # transformer families: latent pixels per token side (SD3: 2)
+
+
+def latent_scale(spec: RandomModelSpec) -> int:
+    """Pixels per latent side of the autoencoder ``spec`` describes (8 for four blocks)."""
+    return 2 ** (len(spec.vae_block_out_channels) - 1)
 
 
 class ModelFamily:

@@ -22,21 +22,24 @@ from photogenic.train.families.base import (
     ModelFamily,
     RandomModelSpec,
     diagonal_gaussian_sample,
+    latent_scale,
 )
 from photogenic.train.families.tokenizer import build_clip_tokenizer
 
 
 def random_unet(spec: RandomModelSpec, in_channels: int, **extra: Any) -> UNet2DConditionModel:
-    """A small cross-attention U-Net sized by ``spec`` (last block without attention)."""
+    """A small cross-attention U-Net sized by ``spec``: attention at every level but the coarsest
+    and the ``spec.plain_levels`` finest."""
     n = len(spec.block_out_channels)
+    attention = [spec.plain_levels <= level < n - 1 for level in range(n)]
     return UNet2DConditionModel(
-        sample_size=spec.resolution // 8,
+        sample_size=spec.resolution // latent_scale(spec),
         in_channels=in_channels,
         out_channels=in_channels,
         block_out_channels=tuple(spec.block_out_channels),
         layers_per_block=spec.layers_per_block,
-        down_block_types=("CrossAttnDownBlock2D",) * (n - 1) + ("DownBlock2D",),
-        up_block_types=("UpBlock2D",) + ("CrossAttnUpBlock2D",) * (n - 1),
+        down_block_types=tuple("CrossAttnDownBlock2D" if a else "DownBlock2D" for a in attention),
+        up_block_types=tuple("CrossAttnUpBlock2D" if a else "UpBlock2D" for a in attention[::-1]),
         cross_attention_dim=spec.cross_attention_dim,
         attention_head_dim=spec.attention_head_dim,
         norm_num_groups=min(32, min(spec.block_out_channels)),
@@ -45,7 +48,7 @@ def random_unet(spec: RandomModelSpec, in_channels: int, **extra: Any) -> UNet2D
 
 
 def random_vae(spec: RandomModelSpec) -> AutoencoderKL:
-    """A small f8 ``AutoencoderKL`` (four blocks: three 2x downsamplings)."""
+    """A small ``AutoencoderKL`` (four blocks, the default: three 2x downsamplings, f8)."""
     n = len(spec.vae_block_out_channels)
     return AutoencoderKL(
         in_channels=3,

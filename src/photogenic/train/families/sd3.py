@@ -18,7 +18,7 @@ from diffusers import (
 from torch import nn
 from transformers import CLIPTextModelWithProjection, T5Config, T5EncoderModel
 
-from photogenic.train.families.base import FAMILIES, RandomModelSpec
+from photogenic.train.families.base import FAMILIES, RandomModelSpec, latent_scale
 from photogenic.train.families.sd import StableDiffusionFamily, random_clip_text
 from photogenic.train.families.tokenizer import build_clip_tokenizer, build_t5_tokenizer
 
@@ -75,7 +75,7 @@ def random_sd3_vae(spec: RandomModelSpec) -> AutoencoderKL:
 def random_sd3_transformer(spec: RandomModelSpec, pooled_dim: int) -> SD3Transformer2DModel:
     """A small MMDiT: width ``cross_attention_dim`` (heads of ``attention_head_dim``), one joint
     block per entry of ``block_out_channels``, text width ``text_hidden_size`` (the T5 width)."""
-    sample_size = spec.resolution // 8
+    sample_size = spec.resolution // latent_scale(spec)
     return SD3Transformer2DModel(
         sample_size=sample_size,
         patch_size=spec.patch_size,
