@@ -40,7 +40,7 @@ BASE_DIR = ASSETS / "demo-base"
 
 def _ae_config() -> AutoencoderTrainConfig:
     cfg = AutoencoderTrainConfig()
-    cfg.model.preset = "small"
+    cfg.model.preset = "small-f4"  # 16x16 latents at 64 px: the 8x8 grid of "small" drew too coarse
     cfg.model.latent_channels = 16
     cfg.model.fourier_frequencies = [0, 1, 2, 3, 4, 5]
     cfg.data.crop_size = 64  # whole world images
@@ -60,7 +60,8 @@ def _ae_config() -> AutoencoderTrainConfig:
 def _unet_spec() -> RandomModelSpec:
     return RandomModelSpec(
         resolution=64,
-        block_out_channels=[32, 64, 128],  # 3.2 M parameters: ≈ 0.6 s per batch-64 step on 2 cores
+        block_out_channels=[32, 64, 128],  # 3.1 M parameters: ≈ 0.25 s per batch-64 step on 2 cores
+        plain_levels=1,  # no attention at 16x16: it would cost 3x the step (BENCHMARKS.md)
         layers_per_block=1,
         cross_attention_dim=64,
         attention_head_dim=16,
@@ -91,9 +92,10 @@ def pretrain_config() -> TrainConfig:
 def anneal_config() -> TrainConfig:
     """The second stage: the pretraining recipe, restarted from ``stage1`` with a fresh optimizer at
     a constant learning rate for 9,000 steps, with caption dropout 0.1 so that the base learns the
-    unconditional prediction classifier-free guidance samples against. The held-out loss goes from
-    0.072 to 0.052 and plateaus (1.2 % over the last 2,000 steps), and the demo's tuned model wins
-    more often against this base and against its control than on ``stage1`` alone (BENCHMARKS.md).
+    unconditional prediction classifier-free guidance samples against. Early stopping ends it after
+    8,750 steps for the shipped base (held-out loss 0.044 → 0.025, 0.9 % over its last 2,000
+    steps); on the earlier f8 base the demo's tuned model won more often against this stage's base
+    and against its control than on ``stage1`` alone (BENCHMARKS.md).
     ``anneal.loop.max_steps=0`` skips it; ``anneal.loop.optimizer.schedule=cosine`` anneals the
     rate to zero instead (2,500 such steps lowered the win rates)."""
     cfg = pretrain_config()

@@ -133,14 +133,16 @@ def amused_base() -> FamilyBaseConfig:
 
 def sd3_base() -> FamilyBaseConfig:
     """Flow matching at 64 px: a small SD3 transformer on the shipped 16-channel autoencoder, one
-    token per latent pixel (8×8 tokens; with 2×2 patches its 4×4 tokens drew bands, and tuning
-    lost to the base: 0.200 against 0.553 with patch 1, BENCHMARKS.md)."""
+    token per latent pixel (its rows were recorded on the earlier f8 autoencoder, 8×8 tokens; with
+    2×2 patches its 4×4 tokens drew bands, and tuning lost to the base: 0.200 against 0.553 with
+    patch 1, BENCHMARKS.md)."""
+    shipped_vae = json.loads((BASE_DIR / "vae" / "config.json").read_text())
     spec = _text(
         RandomModelSpec(
             resolution=64,
             patch_size=1,
             block_out_channels=[64, 64, 64, 64],  # one transformer block per entry
-            vae_block_out_channels=[32, 64, 64, 64],
+            vae_block_out_channels=list(shipped_vae["block_out_channels"]),  # its latent grid
             latent_channels=16,
             # no σ shift: SD3's 3.0 suits ~1 megapixel (the SD3 paper's shift grows with the square
             # root of the pixel count, 1.0 at 256 px); at 64 px it put most training at high noise
