@@ -217,13 +217,14 @@ def _pretrain(
     ae_record, ae_model = _autoencoder(config, pool, work, progress)
     random_base = work / "random-base"
     if not (random_base / "model_index.json").is_file():
+        autoencoder = load_autoencoder(ae_model).to(torch.float32)
         spec = config.unet
         spec.vocabulary = world_vocabulary()
         # the U-Net's latent grid follows the autoencoder it works on (f8, or f4 for small-f4)
-        spec.vae_block_out_channels = list(load_autoencoder(ae_model).config.block_out_channels)
+        spec.vae_block_out_channels = list(autoencoder.config.block_out_channels)
         FAMILIES.get("emu")().build_random(random_base, spec, seed=0)
         shutil.rmtree(random_base / "vae")
-        load_autoencoder(ae_model).to(torch.float32).save_pretrained(random_base / "vae")
+        autoencoder.save_pretrained(random_base / "vae")
     pretrain = work / "pretrain"
     summary = train_model(config.pretrain, random_base, pool, pretrain, progress=progress)
     record = {"autoencoder": ae_record, "pretrain": _summary(summary)}

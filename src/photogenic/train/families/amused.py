@@ -18,7 +18,7 @@ from torch import nn
 from transformers import CLIPTextModelWithProjection
 
 from photogenic.errors import PhotogenicError
-from photogenic.train.families.base import FAMILIES, ModelFamily, RandomModelSpec
+from photogenic.train.families.base import FAMILIES, ModelFamily, RandomModelSpec, latent_scale
 from photogenic.train.families.sd import _tokenize, random_clip_text
 from photogenic.train.families.tokenizer import build_clip_tokenizer
 from photogenic.train.objective import (
@@ -59,7 +59,7 @@ def random_uvit(spec: RandomModelSpec, text_width: int, pooled_width: int) -> UV
     vocabulary is the codebook plus the mask token (the last id)."""
     width = spec.block_out_channels[0]
     hidden = spec.cross_attention_dim
-    factor = 2 ** (len(spec.vae_block_out_channels) - 1)
+    factor = latent_scale(spec)
     return UVit2DModel(
         hidden_size=hidden,
         cond_embed_dim=pooled_width,
