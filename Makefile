@@ -6,12 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint bench clean
 
+# --no-compile: modules are byte-compiled when first imported, not all at install (saves ~0.5 GB).
+PIP := $(BIN)/python -m pip install -q --no-compile --no-cache-dir
+
 $(STAMP): pyproject.toml
+	scripts/check-disk.sh $(dir $(abspath $(VENV))) 2800
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(PIP) --upgrade pip
 	# The CPU build of PyTorch that lies on this disk; installed first so nothing pulls a CUDA build.
-	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,annotate,ocr,nsfw,ray]'
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[dev,annotate,ocr,nsfw,ray]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -31,7 +35,7 @@ lint: $(STAMP)
 
 # Benchmarks (long): each writes benchmarks/results/*.json; summarised in benchmarks/BENCHMARKS.md.
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	$(BIN)/python benchmarks/world_speed.py --out benchmarks/results/world_speed.json --n 2000
 	$(BIN)/python benchmarks/train_speed.py --out benchmarks/results/train_speed.json --steps 20 --rounds 2 --batch 16
 	$(BIN)/python benchmarks/curate_speed.py --kodak ../shared/data/kodak --out benchmarks/results/curate_speed.json
