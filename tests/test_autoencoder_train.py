@@ -97,6 +97,24 @@ def test_interrupted_adversarial_training_resumes_bit_identically(tmp_path: Path
         assert all(torch.equal(a[name][k], b[name][k]) for k in a[name]), name
 
 
+def test_a_run_is_reproducible_from_its_config_whatever_the_global_random_state(
+    tmp_path: Path,
+) -> None:
+    data = _photos(tmp_path / "photos")
+    runs = {}
+    for name, global_seed, loop_seed in (("a", 1, 0), ("b", 2, 0), ("c", 1, 5)):
+        torch.manual_seed(global_seed)  # callers leave the global generator in any state
+        cfg = _config(steps=2)
+        cfg.loss.disc_start = 1
+        cfg.loop.seed = loop_seed
+        train_autoencoder(cfg, [data], tmp_path / name, progress=False)
+        runs[name] = load_checkpoint(latest_checkpoint(tmp_path / name))["modules"]
+    for module in ("autoencoder", "discriminator"):
+        a, b, c = (runs[n][module] for n in "abc")
+        assert all(torch.equal(a[k], b[k]) for k in a), module
+        assert not all(torch.equal(a[k], c[k]) for k in a), module  # the seed does matter
+
+
 def test_ae_cli_trains_then_evaluates_whole_images(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

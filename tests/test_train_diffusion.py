@@ -238,6 +238,26 @@ def test_lora_training_exports_diffusers_and_single_file_formats(tmp_path: Path)
     np.testing.assert_allclose(generate(one_file), adapted, atol=1e-5)
 
 
+def test_lora_adapters_start_from_the_run_seed_whatever_the_global_random_state(
+    tmp_path: Path,
+) -> None:
+    from safetensors.torch import load_file
+
+    data = _dataset(tmp_path / "data", bad=False)
+    model = _model(tmp_path, "sd")
+    adapters = {}
+    for name, global_seed, loop_seed in (("a", 1, 0), ("b", 2, 0), ("c", 1, 3)):
+        torch.manual_seed(global_seed)  # callers leave the global generator in any state
+        cfg = _config(max_steps=1, seed=loop_seed)
+        cfg.task.lora.enabled = True
+        cfg.task.lora.rank = 4
+        train_model(cfg, model, data, tmp_path / name, progress=False)
+        adapters[name] = load_file(tmp_path / name / "model" / "lora.safetensors")
+    a, b, c = adapters["a"], adapters["b"], adapters["c"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)  # the seed does matter
+
+
 def test_progressive_stages_run_in_order_and_resume_by_stage(tmp_path: Path) -> None:
     from photogenic.train.run import StageConfig
 

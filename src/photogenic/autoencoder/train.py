@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from torch import nn
 
 from photogenic.autoencoder.crops import load_images
@@ -88,13 +89,18 @@ def train_autoencoder(
     images, ids = load_images(data, config.data.crop_size, Path(out) / "skipped.jsonl", progress)
     train, validation = split_by_source(images, ids, config.data, config.loop.seed)
     names = {id(image): item_id for image, item_id in zip(images, ids, strict=True)}
-    if model is None:
-        model = make_autoencoder(
-            config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
-        )
+    # The initial weights (autoencoder and discriminator) come from the run's seed, not from
+    # whatever state the global generator is in, so a run is reproducible from its config.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(config.loop.seed, "autoencoder-init"))
+        if model is None:
+            model = make_autoencoder(
+                config.model.preset, config.model.latent_channels, config.model.fourier_frequencies
+            )
+        loss = AutoencoderLoss(config.loss)
     task = AutoencoderTask(
         model,
-        AutoencoderLoss(config.loss),
+        loss,
         train,
         validation,
         config.data.crop_size,

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from photogenic.errors import PhotogenicError
 from photogenic.models.weights import weights_fingerprint
 from photogenic.runs import atomic_write_text
@@ -124,7 +126,10 @@ def _train_one(
     cache_root = (
         Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
     )
-    task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
+    # what the task adds with fresh weights (LoRA adapters) comes from the run's seed
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(config.loop.seed, "task-init"))
+        task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
     # named, not an error: one recipe serves several families
     ignored = ignored_options(config.task.objective, family.objective(task.scheduler))
     if ignored and os.environ.get("RANK", "0") == "0":  # once per launch
