@@ -195,6 +195,7 @@ def test_recorded_demo_reads_a_runs_evaluation_and_base(tmp_path) -> None:
     import yaml
 
     from photogenic.demo.base import BASE_DIR
+    from photogenic.demo.evaluation import EvaluationConfig
     from photogenic.demo.pipeline import recorded_demo
     from photogenic.errors import PhotogenicError
 
@@ -203,7 +204,8 @@ def test_recorded_demo_reads_a_runs_evaluation_and_base(tmp_path) -> None:
     doc = {"command": "demo", "config": {"base": "", "evaluation": {"prompt_seed": 11}}}
     (plain / "config.yaml").write_text(yaml.safe_dump(doc))
     evaluation, base = recorded_demo(plain)
-    assert evaluation.prompt_seed == 11 and evaluation.prompts == 1600 and base == BASE_DIR
+    assert evaluation.prompt_seed == 11 and base == BASE_DIR
+    assert evaluation.prompts == EvaluationConfig().prompts  # the default fills what is unset
     nested = tmp_path / "ablations"  # `demo --ablations` nests the demo's config under "demo"
     nested.mkdir()
     inner = {"base": "/models/x", "evaluation": {"sample": {"guidance_rescale": 0.7}}}
