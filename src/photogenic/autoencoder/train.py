@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from photogenic.autoencoder.crops import load_images
@@ -17,7 +16,7 @@ from photogenic.autoencoder.task import AutoencoderTask
 from photogenic.errors import ConfigError
 from photogenic.train.config import LoopConfig, OptimizerConfig
 from photogenic.train.loop import run_training
-from photogenic.train.seeding import derive_seed
+from photogenic.train.seeding import derive_seed, seeded_init
 
 
 @dataclass
@@ -91,8 +90,7 @@ def train_autoencoder(
     names = {id(image): item_id for image, item_id in zip(images, ids, strict=True)}
     # The initial weights (autoencoder and discriminator) come from the run's seed, not from
     # whatever state the global generator is in, so a run is reproducible from its config.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(derive_seed(config.loop.seed, "autoencoder-init"))
+    with seeded_init(config.loop.seed, "autoencoder-init"):
         if model is None:
             model = make_autoencoder(
                 config.model.preset, config.model.latent_channels, config.model.fourier_frequencies

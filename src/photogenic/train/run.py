@@ -11,8 +11,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from photogenic.errors import PhotogenicError
 from photogenic.models.weights import weights_fingerprint
 from photogenic.runs import atomic_write_text
@@ -23,7 +21,7 @@ from photogenic.train.examples import load_examples
 from photogenic.train.families import family_for
 from photogenic.train.loop import run_training
 from photogenic.train.objective import ignored_options
-from photogenic.train.seeding import derive_seed
+from photogenic.train.seeding import derive_seed, seeded_init
 
 START_WEIGHTS = "start_weights.json"  # the weights a run began from (checked on resume)
 
@@ -127,8 +125,7 @@ def _train_one(
         Path(config.task.data.cache_dir) if config.task.data.cache_dir else Path(out) / "cache"
     )
     # what the task adds with fresh weights (LoRA adapters) comes from the run's seed
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(derive_seed(config.loop.seed, "task-init"))
+    with seeded_init(config.loop.seed, "task-init"):
         task = DiffusionTask(family, pipe, train, validation, config.task, cache_root, progress)
     # named, not an error: one recipe serves several families
     ignored = ignored_options(config.task.objective, family.objective(task.scheduler))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -26,3 +28,12 @@ def seed_step(seed: int, step: int, rank: int = 0) -> torch.Generator:
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(value)
     return torch.Generator().manual_seed(value)
+
+
+@contextmanager
+def seeded_init(seed: int, purpose: str) -> Iterator[None]:
+    """Inside: the global generator seeded from ``(seed, purpose)``, for building fresh weights;
+    after: its state as it was, so callers' own draws are untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, purpose))
+        yield
